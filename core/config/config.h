@@ -1,0 +1,154 @@
+#pragma once
+// The validated, immutable configuration snapshot. Built by config/loader.cc
+// from TOML; read by every worker without locks. Only plain data lives here:
+// toml++ stays inside core/config and core/module_loader.
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gantry/module.h"
+
+namespace gantry::config {
+
+struct SourcePos {
+  std::string file;
+  uint32_t line = 0;
+  uint32_t column = 0;
+  std::string str() const;  // "file:line:col"
+};
+
+struct Address {
+  std::string text;  // as written, e.g. "127.0.0.1:8080" or "[::1]:443"
+  sockaddr_storage sa{};
+  socklen_t len = 0;
+};
+
+// All durations in milliseconds; 0 means "off" where a comment says so.
+struct Timeouts {
+  uint64_t client_head = 10000;  // first byte of a request to end of its head (slowloris)
+  uint64_t client_idle = 60000;  // keep-alive idle between requests
+  uint64_t client_body = 60000;  // inactivity while reading a request body
+  uint64_t connect = 5000;       // upstream TCP (and TLS) connect
+  uint64_t server = 60000;       // inactivity while waiting for/reading the response
+  uint64_t tunnel = 0;           // tunnel idle; 0 = off
+  uint64_t client_fin = 30000;   // half-closed tunnel: time the other way may stay open
+  uint64_t upstream_idle = 30000;  // pooled idle upstream connection lifetime
+};
+
+struct Limits {
+  uint32_t max_head_bytes = 16384;   // request head (line + headers)
+  uint32_t max_headers = 100;
+  uint32_t max_connections = 10000;  // per worker; 0 = unlimited
+};
+
+struct ProxyOptions {
+  bool x_forwarded_for = true;    // append client address
+  bool x_forwarded_proto = true;  // set "http"/"https"
+  bool via = false;               // add "Via: 1.1 gantry" (off: like nginx/HAProxy)
+};
+
+// A module's sub-table on a listener/backend ([listener.<module>]), or a tls table.
+struct ScopeTable {
+  std::string module;  // module name (for tls: the provider name)
+  const gantry_cfg_t* table = nullptr;
+  SourcePos pos;
+};
+
+struct TlsRef {
+  std::string provider;  // empty: plain TCP
+  const gantry_cfg_t* table = nullptr;
+  SourcePos pos;
+};
+
+struct Listener {
+  std::string name;  // defaults to the bind text
+  Address bind;
+  int backlog = 511;
+  TlsRef tls;
+  std::vector<ScopeTable> module_scopes;
+  SourcePos pos;
+};
+
+struct Server {
+  std::string name;  // defaults to the address text
+  Address address;
+  uint32_t weight = 1;
+  SourcePos pos;
+};
+
+enum class Balance : uint8_t { kRoundRobin, kSourceHash, kCookie };
+
+struct HealthCheck {
+  bool enabled = false;
+  std::string path = "/";  // empty: TCP connect only
+  uint64_t interval = 2000;
+  uint64_t timeout = 1000;
+  uint32_t rise = 2;
+  uint32_t fall = 3;
+};
+
+struct Backend {
+  std::string name;
+  std::vector<Server> servers;
+  Balance balance = Balance::kRoundRobin;
+  std::string cookie_name = "GANTRYSRV";  // for Balance::kCookie
+  uint32_t keepalive = 32;                // idle pooled connections per server per worker
+  uint64_t connect_timeout = 0;           // 0: inherit Timeouts::connect
+  uint64_t server_timeout = 0;            // 0: inherit Timeouts::server
+  HealthCheck health;
+  TlsRef tls;
+  std::string tls_server_name;  // SNI sent to servers when tls is set
+  std::vector<ScopeTable> module_scopes;
+  SourcePos pos;
+};
+
+struct Respond {
+  int status = 200;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+};
+
+// A core routing rule. All set matchers must match; the first matching rule wins.
+struct Route {
+  std::string path_prefix;  // empty: any path
+  std::string host;         // empty: any host (compared without port, case-insensitively)
+  int backend = -1;         // index into Config::backends, or -1 when respond is used
+  bool has_respond = false;
+  Respond respond;
+  SourcePos pos;
+};
+
+struct ModuleEntry {
+  std::string name;           // unique within a config
+  std::string path;           // resolved absolute path of the .so
+  const gantry_cfg_t* config = nullptr;  // the entry's `config` table (never null)
+  SourcePos pos;
+};
+
+struct Config {
+  std::string file;  // path of the main config file
+  std::string dir;   // its directory
+  uint32_t workers = 0;  // resolved: never 0
+  uint64_t shutdown_timeout = 30000;
+  std::string access_log = "stdout";  // "stdout", "stderr", "off" or a path
+  std::string error_log_level = "info";
+  std::string modules_dir;
+  Timeouts timeouts;
+  Limits limits;
+  ProxyOptions proxy;
+  std::vector<ModuleEntry> modules;  // in config order = hook order
+  std::vector<Listener> listeners;
+  std::vector<Backend> backends;
+  std::vector<Route> routes;
+
+  int backend_index(const std::string& name) const;  // -1 if none
+
+  // Keeps the parsed TOML document (and so every gantry_cfg_t* above) alive.
+  std::shared_ptr<const void> document;
+};
+
+}  // namespace gantry::config
