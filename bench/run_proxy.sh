@@ -68,314 +68,26 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 
-die() { echo "run_proxy: $*" >&2; exit 1; }
+# shellcheck source=bench/lib.sh
+source "$repo_dir/bench/lib.sh"
 
 for n in "$duration" "$connections" "$rounds" "$wrk_threads" "$warmup"; do
   [[ "$n" =~ ^[0-9]+$ ]] || die "not a whole number: $n"
 done
 ((rounds >= 1 && duration >= 1 && connections >= 1)) || die "rounds, duration and connections must be >= 1"
 
-IFS=',' read -r -a peer_list <<<"$peers"
+check_peers "$peers"
+setup_pinning "$pin" "$proxy_cpu" "$load_cpu"
+bench_init
+clk_tck="$(getconf CLK_TCK)"
+
+start_backend
 for p in "${peer_list[@]}"; do
-  case "$p" in gantry|haproxy|nginx) ;; *) die "unknown peer: $p" ;; esac
-done
-
-need() { command -v "$1" >/dev/null 2>&1 || die "missing $1 (apt-get install -y $2)"; }
-need wrk wrk
-need nginx nginx-light
-need curl curl
-need ss iproute2
-[[ ",$peers," == *",haproxy,"* ]] && need haproxy haproxy
-if [[ ",$peers," == *",gantry,"* ]]; then
-  [[ -x "$gantry_bin" ]] || die "no gantry binary at $gantry_bin (build it, pass --gantry PATH, or --peers haproxy,nginx)"
-  gantry_bin="$(cd "$(dirname "$gantry_bin")" && pwd)/$(basename "$gantry_bin")"
-fi
-
-if ((pin)); then
-  need taskset util-linux
-  ncpu="$(nproc)"
-  ((proxy_cpu < ncpu && load_cpu < ncpu)) || die "need CPUs $proxy_cpu and $load_cpu (have $ncpu); use --no-pin"
-  on_proxy_cpu=(taskset -c "$proxy_cpu")
-  on_load_cpu=(taskset -c "$load_cpu")
-else
-  on_proxy_cpu=()
-  on_load_cpu=()
-fi
-
-# Let every server and wrk open enough sockets.
-ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-
-tmp="$(mktemp -d /tmp/gantry-bench.XXXXXX)"
-started_pids=()
-
-cleanup() {
-  local pid
-  for pid in "${started_pids[@]}"; do
-    kill -TERM "$pid" 2>/dev/null || true
-  done
-  for pid in "${started_pids[@]}"; do
-    for _ in $(seq 20); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  if ((keep_tmp)); then
-    echo "# temp dir kept: $tmp" >&2
-  else
-    rm -rf "$tmp"
-  fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# A random high loopback port nobody listens on (servers bind it right after).
-used_ports=" "
-free_port() {
-  local p
-  while :; do
-    p=$((20000 + RANDOM % 40000))
-    [[ "$used_ports" == *" $p "* ]] && continue
-    if [[ -z "$(ss -Htln "sport = :$p" 2>/dev/null)" ]]; then
-      used_ports+="$p "
-      echo "$p"
-      return
-    fi
-  done
-}
-
-# Waits until a GET through the port answers 200 or the process died.
-wait_ready() {
-  local name="$1" pid="$2" port="$3" code
-  for _ in $(seq 100); do
-    kill -0 "$pid" 2>/dev/null || { tail -n 20 "$tmp/$name.log" >&2 || true; die "$name exited at startup"; }
-    code="$(curl -s -o /dev/null -m 1 -w '%{http_code}' "http://127.0.0.1:$port/" || true)"
-    [[ "$code" == 200 ]] && return 0
-    sleep 0.1
-  done
-  tail -n 20 "$tmp/$name.log" >&2 || true
-  die "$name does not answer 200 on port $port (last status: $code)"
-}
-
-# Usage: launch NAME CPU-PREFIX... -- COMMAND...; sets launched_pid.
-launch() {
-  local name="$1"; shift
-  local prefix=()
-  while [[ "$1" != "--" ]]; do prefix+=("$1"); shift; done
-  shift
-  "${prefix[@]}" "$@" >"$tmp/$name.log" 2>&1 &
-  launched_pid=$!
-  started_pids+=("$launched_pid")
-}
-
-nginx_user_line() { ((EUID == 0)) && echo "user root;" || true; }
-
-# ---------------------------------------------------------------- backend
-backend_port="$(free_port)"
-mkdir -p "$tmp/backend"
-cat >"$tmp/backend/nginx.conf" <<EOF
-$(nginx_user_line)
-worker_processes 1;
-daemon off;
-pid $tmp/backend/nginx.pid;
-error_log $tmp/backend/error.log warn;
-events { worker_connections 10000; }
-http {
-  access_log off;
-  keepalive_timeout 75s;
-  keepalive_requests 100000000;
-  client_body_temp_path $tmp/backend/body;
-  proxy_temp_path $tmp/backend/proxy;
-  fastcgi_temp_path $tmp/backend/fastcgi;
-  uwsgi_temp_path $tmp/backend/uwsgi;
-  scgi_temp_path $tmp/backend/scgi;
-  server {
-    listen 127.0.0.1:$backend_port;
-    default_type text/plain;
-    location / { return 200 "hello from the backend\n"; }
-  }
-}
-EOF
-launch backend "${on_load_cpu[@]}" -- nginx -p "$tmp/backend" -e "$tmp/backend/error.log" -c "$tmp/backend/nginx.conf"
-backend_pid=$launched_pid
-wait_ready backend "$backend_pid" "$backend_port"
-
-# ---------------------------------------------------------------- proxies
-declare -A proxy_port proxy_pid
-
-start_haproxy() {
-  local port; port="$(free_port)"
-  local fwd=""
-  if ((xff)); then
-    fwd="  option forwardfor
-  http-request set-header X-Forwarded-Proto http"
-  fi
-  cat >"$tmp/haproxy.cfg" <<EOF
-global
-  nbthread 1
-  maxconn 9000
-
-defaults
-  mode http
-  option http-keep-alive
-  http-reuse always
-  timeout connect 5s
-  timeout client 60s
-  timeout server 60s
-  timeout http-keep-alive 60s
-
-frontend bench
-  bind 127.0.0.1:$port
-$fwd
-  default_backend origin
-
-backend origin
-  server s1 127.0.0.1:$backend_port
-EOF
-  launch haproxy "${on_proxy_cpu[@]}" -- haproxy -db -f "$tmp/haproxy.cfg"
-  proxy_port[haproxy]=$port
-  proxy_pid[haproxy]=$launched_pid
-}
-
-start_nginx() {
-  local port; port="$(free_port)"
-  local dir="$tmp/nginx"
-  mkdir -p "$dir"
-  local fwd=""
-  if ((xff)); then
-    fwd="      proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
-      proxy_set_header X-Forwarded-Proto \$scheme;"
-  fi
-  cat >"$dir/nginx.conf" <<EOF
-$(nginx_user_line)
-worker_processes 1;
-daemon off;
-pid $dir/nginx.pid;
-error_log $dir/error.log warn;
-events { worker_connections 10000; }
-http {
-  access_log off;
-  keepalive_timeout 60s;
-  keepalive_requests 100000000;
-  client_body_temp_path $dir/body;
-  proxy_temp_path $dir/proxy;
-  fastcgi_temp_path $dir/fastcgi;
-  uwsgi_temp_path $dir/uwsgi;
-  scgi_temp_path $dir/scgi;
-  upstream origin {
-    server 127.0.0.1:$backend_port;
-    keepalive 64;
-    keepalive_requests 100000000;
-  }
-  server {
-    listen 127.0.0.1:$port;
-    location / {
-      proxy_pass http://origin;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-$fwd
-    }
-  }
-}
-EOF
-  launch nginx "${on_proxy_cpu[@]}" -- nginx -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf"
-  proxy_port[nginx]=$port
-  proxy_pid[nginx]=$launched_pid
-}
-
-start_gantry() {
-  local port; port="$(free_port)"
-  local flag=false
-  ((xff)) && flag=true
-  cat >"$tmp/gantry.toml" <<EOF
-workers = 1
-
-[log]
-access = "off"
-level = "warn"
-
-[proxy]
-x_forwarded_for = $flag
-x_forwarded_proto = $flag
-via = false
-
-[[listener]]
-name = "bench"
-bind = "127.0.0.1:$port"
-
-[[backend]]
-name = "origin"
-servers = [ "127.0.0.1:$backend_port" ]
-EOF
-  launch gantry "${on_proxy_cpu[@]}" -- "$gantry_bin" -c "$tmp/gantry.toml"
-  proxy_port[gantry]=$port
-  proxy_pid[gantry]=$launched_pid
-}
-
-for p in "${peer_list[@]}"; do
-  "start_$p"
+  start_peer "$p"
 done
 for p in "${peer_list[@]}"; do
   wait_ready "$p" "${proxy_pid[$p]}" "${proxy_port[$p]}"
 done
-
-# ---------------------------------------------------------------- measuring
-clk_tck="$(getconf CLK_TCK)"
-
-# Every process of a tree (nginx: master and worker).
-tree_pids() {
-  local pid="$1" child
-  echo "$pid"
-  for child in $(pgrep -P "$pid" 2>/dev/null || true); do
-    tree_pids "$child"
-  done
-}
-
-# utime+stime in clock ticks of a process tree. /proc/PID/stat of a process
-# already sums all its threads. The command name may hold spaces, so fields
-# are counted after the closing parenthesis.
-cpu_ticks() {
-  local total=0 pid rest
-  for pid in $(tree_pids "$1"); do
-    rest="$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null)" || continue
-    # rest: state(3) ppid(4) ... utime(14) stime(15) -> positions 12 and 13 here.
-    total=$((total + $(awk '{print $12 + $13}' <<<"$rest")))
-  done
-  echo "$total"
-}
-
-run_wrk() {
-  local port="$1" secs="$2" out="$3"
-  "${on_load_cpu[@]}" wrk -t"$wrk_threads" -c"$connections" -d"${secs}s" --latency \
-    "http://127.0.0.1:$port/" >"$out" 2>&1
-}
-
-# Parses a wrk report into "requests rps p99_ms errors".
-parse_wrk() {
-  awk '
-    function to_ms(v,   n, u) {
-      n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
-      if (u == "us") return n / 1000
-      if (u == "ms") return n
-      if (u == "s") return n * 1000
-      if (u == "m") return n * 60000
-      return n
-    }
-    / requests in / { req = $1 }
-    /^Requests\/sec:/ { rps = $2 }
-    $1 == "99%" { p99 = to_ms($2) }
-    /Non-2xx or 3xx responses:/ { err += $NF }
-    /Socket errors:/ {
-      line = $0; sub(/.*Socket errors: */, "", line); n = split(line, f, /[ ,]+/)
-      for (i = 2; i <= n; i += 2) err += f[i]
-    }
-    END {
-      if (req == "" || rps == "") { print "FAIL"; exit }
-      printf "%d %.2f %.3f %d\n", req, rps, p99, err + 0
-    }' "$1"
-}
 
 results="$tmp/results.txt"   # peer round requests rps p99_ms cpu_us_per_req errors
 : >"$results"
@@ -391,7 +103,7 @@ else
 fi
 echo "# X-Forwarded-For/-Proto added by every proxy: $([[ $xff == 1 ]] && echo yes || echo no)"
 # Other work on the machine skews every figure; say how busy it was.
-echo "# load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "# load average before the run: $(load_average)"
 
 if ((warmup > 0)); then
   for p in "${peer_list[@]}"; do
@@ -412,8 +124,9 @@ for ((r = 1; r <= rounds; r++)); do
     # Let the proxy finish closing wrk's connections before reading its CPU.
     sleep 0.2
     after="$(cpu_ticks "$pid")"
-    read -r req rps p99 err <<<"$(parse_wrk "$out")"
+    read -r req rps p99 bad sock <<<"$(parse_wrk "$out")"
     [[ "$req" != FAIL && "$req" -gt 0 ]] || die "cannot parse wrk output for $p: $(cat "$out")"
+    err=$((bad + sock))
     cpu_us="$(awk -v t=$((after - before)) -v hz="$clk_tck" -v n="$req" \
       'BEGIN { printf "%.3f", t * 1000000 / hz / n }')"
     echo "$p $r $req $rps $p99 $cpu_us $err" >>"$results"
@@ -423,7 +136,7 @@ for ((r = 1; r <= rounds; r++)); do
 done
 
 # ---------------------------------------------------------------- report
-echo "# load average after the run: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "# load average after the run: $(load_average)"
 # Column of the results file for one peer, sorted numerically.
 values() { awk -v p="$1" -v c="$2" '$1 == p { print $c }' "$results" | sort -g; }
 median() {

@@ -1,0 +1,383 @@
+# Shared by the bench/run_*.sh scripts (sourced, not run). Starts the backend
+# and the three proxies in a temp dir, drives wrk, reads its reports and the
+# proxies' CPU time, and kills everything it started on exit.
+#
+# The sourcing script sets, before calling these functions:
+#   keep_tmp (0/1), xff (0/1), gantry_bin, wrk_threads, connections.
+
+die() { echo "${0##*/}: $*" >&2; exit 1; }
+
+need() { command -v "$1" >/dev/null 2>&1 || die "missing $1 (apt-get install -y $2)"; }
+
+check_peers() {  # LIST: sets peer_list, checks the tools each peer needs
+  IFS=',' read -r -a peer_list <<<"$1"
+  local p
+  for p in "${peer_list[@]}"; do
+    case "$p" in gantry|haproxy|nginx) ;; *) die "unknown peer: $p" ;; esac
+  done
+  need wrk wrk
+  need nginx nginx-light
+  need curl curl
+  need ss iproute2
+  need pgrep procps
+  if [[ ",$1," == *",haproxy,"* ]]; then need haproxy haproxy; fi
+  if [[ ",$1," == *",gantry,"* ]]; then
+    [[ -x "$gantry_bin" ]] ||
+      die "no gantry binary at $gantry_bin (build it, pass --gantry PATH, or --peers haproxy,nginx)"
+    gantry_bin="$(cd "$(dirname "$gantry_bin")" && pwd)/$(basename "$gantry_bin")"
+  fi
+}
+
+# PIN PROXY_CPU LOAD_CPU: sets the command prefixes on_proxy_cpu / on_load_cpu.
+setup_pinning() {
+  if (($1)); then
+    need taskset util-linux
+    local ncpu; ncpu="$(nproc)"
+    (($2 < ncpu && $3 < ncpu)) || die "need CPUs $2 and $3 (have $ncpu); use --no-pin"
+    on_proxy_cpu=(taskset -c "$2")
+    on_load_cpu=(taskset -c "$3")
+  else
+    on_proxy_cpu=()
+    on_load_cpu=()
+  fi
+}
+
+started_pids=()
+
+cleanup() {
+  local pid
+  for pid in "${started_pids[@]}"; do
+    kill -TERM "$pid" 2>/dev/null || true
+  done
+  for pid in "${started_pids[@]}"; do
+    for _ in $(seq 30); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  [[ -n "${tmp:-}" ]] || return 0
+  if ((keep_tmp)); then
+    echo "# temp dir kept: $tmp" >&2
+  else
+    rm -rf "$tmp"
+  fi
+}
+
+bench_init() {
+  # Let every server and wrk open enough sockets.
+  ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+  tmp="$(mktemp -d /tmp/gantry-bench.XXXXXX)"
+  trap cleanup EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+}
+
+# A random high loopback port nobody listens on (servers bind it right after).
+used_ports=" "
+free_port() {
+  local p
+  while :; do
+    p=$((20000 + RANDOM % 40000))
+    [[ "$used_ports" == *" $p "* ]] && continue
+    if [[ -z "$(ss -Htln "sport = :$p" 2>/dev/null)" ]]; then
+      used_ports+="$p "
+      echo "$p"
+      return
+    fi
+  done
+}
+
+# NAME PID PORT: waits until a GET on the port answers 200, or dies.
+wait_ready() {
+  local name="$1" pid="$2" port="$3" code=""
+  for _ in $(seq 100); do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      tail -n 20 "$tmp/$name.log" >&2 || true
+      die "$name exited at startup"
+    fi
+    code="$(curl -s -o /dev/null -m 1 -w '%{http_code}' "http://127.0.0.1:$port/" || true)"
+    [[ "$code" == 200 ]] && return 0
+    sleep 0.1
+  done
+  tail -n 20 "$tmp/$name.log" >&2 || true
+  die "$name does not answer 200 on port $port (last status: $code)"
+}
+
+# NAME CPU-PREFIX... -- COMMAND...: runs it in the background with its output
+# in $tmp/NAME.log; sets launched_pid (taskset execs, so it is the server's).
+launch() {
+  local name="$1"; shift
+  local prefix=()
+  while [[ "$1" != "--" ]]; do prefix+=("$1"); shift; done
+  shift
+  "${prefix[@]}" "$@" >"$tmp/$name.log" 2>&1 &
+  launched_pid=$!
+  started_pids+=("$launched_pid")
+}
+
+# nginx started as root drops to "nobody", which cannot enter the 0700 temp dir.
+nginx_user_line() { if ((EUID == 0)); then echo "user root;"; fi; }
+
+nginx_common() {  # DIR: lines every nginx here shares
+  cat <<EOF
+$(nginx_user_line)
+worker_processes 1;
+daemon off;
+pid $1/nginx.pid;
+error_log $1/error.log warn;
+events { worker_connections 10000; }
+EOF
+}
+
+nginx_temp_paths() {  # DIR
+  cat <<EOF
+  client_body_temp_path $1/body;
+  proxy_temp_path $1/proxy;
+  fastcgi_temp_path $1/fastcgi;
+  uwsgi_temp_path $1/uwsgi;
+  scgi_temp_path $1/scgi;
+EOF
+}
+
+# Sets backend_port and backend_pid.
+start_backend() {
+  backend_port="$(free_port)"
+  local dir="$tmp/backend"
+  mkdir -p "$dir"
+  cat >"$dir/nginx.conf" <<EOF
+$(nginx_common "$dir")
+http {
+  access_log off;
+  keepalive_timeout 75s;
+  keepalive_requests 100000000;
+$(nginx_temp_paths "$dir")
+  server {
+    listen 127.0.0.1:$backend_port;
+    default_type text/plain;
+    location / { return 200 "hello from the backend\n"; }
+  }
+}
+EOF
+  launch backend "${on_load_cpu[@]}" -- nginx -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf"
+  backend_pid=$launched_pid
+  wait_ready backend "$backend_pid" "$backend_port"
+}
+
+declare -A proxy_port proxy_pid
+
+write_haproxy_config() {  # PORT
+  local fwd=""
+  if ((xff)); then
+    fwd="  option forwardfor
+  http-request set-header X-Forwarded-Proto http"
+  fi
+  cat >"$tmp/haproxy.cfg" <<EOF
+global
+  nbthread 1
+  maxconn 9000
+
+defaults
+  mode http
+  option http-keep-alive
+  http-reuse always
+  timeout connect 5s
+  timeout client 60s
+  timeout server 60s
+  timeout http-keep-alive 60s
+
+frontend bench
+  bind 127.0.0.1:$1
+$fwd
+  default_backend origin
+
+backend origin
+  server s1 127.0.0.1:$backend_port
+EOF
+}
+
+write_nginx_config() {  # PORT
+  local dir="$tmp/nginx" fwd=""
+  mkdir -p "$dir"
+  if ((xff)); then
+    fwd="      proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-Proto \$scheme;"
+  fi
+  cat >"$dir/nginx.conf" <<EOF
+$(nginx_common "$dir")
+http {
+  access_log off;
+  keepalive_timeout 60s;
+  keepalive_requests 100000000;
+$(nginx_temp_paths "$dir")
+  upstream origin {
+    server 127.0.0.1:$backend_port;
+    keepalive 64;
+    keepalive_requests 100000000;
+  }
+  server {
+    listen 127.0.0.1:$1;
+    location / {
+      proxy_pass http://origin;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+$fwd
+    }
+  }
+}
+EOF
+}
+
+# PORT [GENERATION]: the generation only toggles a timeout between 60 and 61 s,
+# so that each reload really differs from the running config.
+write_gantry_config() {
+  local flag=false
+  if ((xff)); then flag=true; fi
+  cat >"$tmp/gantry.toml.new" <<EOF
+workers = 1
+
+[log]
+access = "off"
+level = "warn"
+
+[timeouts]
+server = "$((60 + ${2:-0} % 2))s"
+
+[proxy]
+x_forwarded_for = $flag
+x_forwarded_proto = $flag
+via = false
+
+[[listener]]
+name = "bench"
+bind = "127.0.0.1:$1"
+
+[[backend]]
+name = "origin"
+servers = [ "127.0.0.1:$backend_port" ]
+EOF
+  # Atomic, so a reload never reads a half-written file.
+  mv -f "$tmp/gantry.toml.new" "$tmp/gantry.toml"
+}
+
+# PEER [master-worker]: starts one proxy on CPU on_proxy_cpu; sets
+# proxy_port[PEER] and proxy_pid[PEER]. HAProxy can only reload in
+# master-worker mode (-W), so the reload figure asks for it.
+start_peer() {
+  local p="$1" port; port="$(free_port)"
+  case "$p" in
+    haproxy)
+      write_haproxy_config "$port"
+      local mode=()
+      if [[ "${2:-}" == master-worker ]]; then mode=(-W); fi
+      launch haproxy "${on_proxy_cpu[@]}" -- haproxy "${mode[@]}" -db -f "$tmp/haproxy.cfg"
+      ;;
+    nginx)
+      write_nginx_config "$port"
+      launch nginx "${on_proxy_cpu[@]}" -- nginx -p "$tmp/nginx" -e "$tmp/nginx/error.log" \
+        -c "$tmp/nginx/nginx.conf"
+      ;;
+    gantry)
+      write_gantry_config "$port" 0
+      launch gantry "${on_proxy_cpu[@]}" -- "$gantry_bin" -c "$tmp/gantry.toml"
+      ;;
+  esac
+  proxy_port[$p]=$port
+  proxy_pid[$p]=$launched_pid
+}
+
+# Every process of a tree (nginx: master and worker; haproxy -W likewise).
+tree_pids() {
+  local pid="$1" child
+  echo "$pid"
+  for child in $(pgrep -P "$pid" 2>/dev/null || true); do
+    tree_pids "$child"
+  done
+}
+
+# utime+stime in clock ticks of a process tree. /proc/PID/stat of a process
+# already sums all its threads. The command name may hold spaces, so fields
+# are counted after the closing parenthesis.
+cpu_ticks() {
+  local total=0 pid rest
+  for pid in $(tree_pids "$1"); do
+    rest="$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null)" || continue
+    [[ -n "$rest" ]] || continue
+    # rest starts at field 3 (state), so utime(14) and stime(15) are $12 and $13.
+    total=$((total + $(awk '{print $12 + $13}' <<<"$rest")))
+  done
+  echo "$total"
+}
+
+run_wrk() {  # PORT SECONDS OUTFILE
+  "${on_load_cpu[@]}" wrk -t"$wrk_threads" -c"$connections" -d"${2}s" --latency \
+    "http://127.0.0.1:$1/" >"$3" 2>&1
+}
+
+# PORT SECONDS OUTFILE: run_wrk in the background; sets launched_pid to wrk's
+# own pid (taskset execs), so cleanup can stop it.
+start_wrk() {
+  "${on_load_cpu[@]}" wrk -t"$wrk_threads" -c"$connections" -d"${2}s" --latency \
+    "http://127.0.0.1:$1/" >"$3" 2>&1 &
+  launched_pid=$!
+  started_pids+=("$launched_pid")
+}
+
+# Parses a wrk report into "requests rps p99_ms non2xx socket_errors", or FAIL.
+parse_wrk() {
+  awk '
+    function to_ms(v,   n, u) {
+      n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
+      if (u == "us") return n / 1000
+      if (u == "ms") return n
+      if (u == "s") return n * 1000
+      if (u == "m") return n * 60000
+      return n
+    }
+    / requests in / { req = $1 }
+    /^Requests\/sec:/ { rps = $2 }
+    $1 == "99%" { p99 = to_ms($2) }
+    /Non-2xx or 3xx responses:/ { bad += $NF }
+    /Socket errors:/ {
+      line = $0; sub(/.*Socket errors: */, "", line); n = split(line, f, /[ ,]+/)
+      for (i = 2; i <= n; i += 2) sock += f[i]
+    }
+    END {
+      if (req == "" || rps == "") { print "FAIL"; exit }
+      printf "%d %.2f %.3f %d %d\n", req, rps, p99, bad + 0, sock + 0
+    }' "$1"
+}
+
+load_average() { cut -d' ' -f1-3 /proc/loadavg; }
+
+# PEER: stops one proxy (and forgets its pid, so cleanup never signals a
+# recycled pid).
+stop_peer() {
+  local pid="${proxy_pid[$1]}" kept=() q
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 50); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  for q in "${started_pids[@]}"; do
+    if [[ "$q" != "$pid" ]]; then kept+=("$q"); fi
+  done
+  started_pids=("${kept[@]}")
+}
+
+# PEER GENERATION: asks a running proxy to reload its config the way each one
+# is meant to be reloaded.
+reload_peer() {
+  local pid="${proxy_pid[$1]}"
+  case "$1" in
+    gantry)
+      write_gantry_config "${proxy_port[gantry]}" "$2"
+      kill -HUP "$pid"
+      ;;
+    nginx) kill -HUP "$pid" ;;     # master re-reads, old worker drains
+    haproxy) kill -USR2 "$pid" ;;  # master-worker (-W): new worker, old one drains
+  esac
+}
