@@ -256,6 +256,7 @@ bind = "127.0.0.1:$1"
 [[backend]]
 name = "origin"
 servers = [ "127.0.0.1:$backend_port" ]
+keepalive = 64
 EOF
   # Atomic, so a reload never reads a half-written file.
   mv -f "$tmp/gantry.toml.new" "$tmp/gantry.toml"
