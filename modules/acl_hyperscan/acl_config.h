@@ -1,0 +1,108 @@
+#pragma once
+// The parsed ACL configuration of one instance: predicates (one per [[acl]]
+// table), named ACLs (a name may be given to several tables; they are OR'ed,
+// as repeated `acl` lines are in HAProxy), conditions and rules. Immutable
+// once instance_new returns.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "cidr_set.h"
+#include "condition.h"
+
+namespace gantry::acl {
+
+// The request value a string predicate looks at. One Hyperscan database is
+// built per distinct (kind, arg) pair.
+enum class FieldKind : uint8_t { kPath, kUrl, kQuery, kParam, kHost, kHeader, kMethod, kSni };
+
+struct FieldSpec {
+  FieldKind kind = FieldKind::kPath;
+  std::string arg;  // header name (lowercase) for kHeader, parameter name for kParam
+  std::string label() const;  // "path", "hdr(x-foo)", "urlp(id)" for logs and cache keys
+  bool operator==(const FieldSpec& o) const { return kind == o.kind && arg == o.arg; }
+};
+
+enum class PredKind : uint8_t {
+  kString,        // Hyperscan match on a field; the result comes from the field's scan
+  kSource,        // client address in a CIDR set
+  kTls,           // connection is (or is not) TLS
+  kHeaderExists,  // the named header is present
+  kConst,         // TRUE / FALSE, or a string predicate left without patterns
+};
+
+struct Predicate {
+  PredKind kind = PredKind::kConst;
+  uint32_t field = 0;       // kString: index into AclConfig::fields
+  bool expect = false;      // kTls: wanted TLS state; kConst: the value
+  std::string header;       // kHeaderExists: lowercase name
+  std::unique_ptr<CidrSet> cidrs;  // kSource
+};
+
+struct Acl {
+  std::string name;
+  std::vector<uint32_t> preds;  // true if any of them is true
+};
+
+struct HeaderAction {
+  enum class Op : uint8_t { kSet, kAdd, kDel };
+  Op op = Op::kSet;
+  std::string name;
+  std::string value;
+};
+
+struct PathAction {
+  enum class Op : uint8_t { kSet, kStripPrefix, kAddPrefix };
+  Op op = Op::kSet;
+  std::string arg;
+};
+
+struct LocalResponse {
+  int32_t status = 200;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+};
+
+struct Redirect {
+  enum class Kind : uint8_t { kLocation, kScheme, kPrefix };
+  Kind kind = Kind::kLocation;
+  std::string arg;  // the location, the scheme, or the prefix
+  int32_t code = 302;
+  bool drop_query = false;
+};
+
+struct Rule {
+  std::string name;  // optional; reported in the access log note "acl_rule"
+  int32_t cond = -1;  // root node in AclConfig::conditions; -1: always
+  bool negate = false;  // written with `unless`
+  std::vector<HeaderAction> header_actions;
+  std::vector<PathAction> path_actions;
+  enum class Final : uint8_t { kNone, kUseBackend, kRespond, kRedirect, kDeny };
+  Final final = Final::kNone;
+  std::string backend;       // kUseBackend
+  LocalResponse response;    // kRespond and kDeny
+  Redirect redirect;         // kRedirect
+};
+
+struct AclConfig {
+  std::vector<FieldSpec> fields;
+  std::vector<Predicate> preds;
+  std::vector<Acl> acls;
+  std::unordered_map<std::string, uint32_t> acl_by_name;  // index into acls
+  ConditionSet conditions;
+  std::vector<Rule> rules;
+  std::string default_backend;  // empty: leave the request to later modules and core routes
+  std::string cache_dir;        // resolved; empty: no on-disk cache
+
+  // Index of the field, adding it if new.
+  uint32_t field_index(const FieldSpec& spec);
+  // Index of the ACL named `name`, or -1.
+  int32_t acl_index(const std::string& name) const;
+  // Index of the ACL named `name`, created empty if new.
+  uint32_t acl_for(const std::string& name);
+};
+
+}  // namespace gantry::acl
