@@ -22,6 +22,7 @@ struct Instance {
   std::string name;                 // config name
   gantry_hooks_t hooks{};           // NULL members: not interested
   void* inst = nullptr;
+  bool live = false;  // instance_new succeeded: instance_free is owed
 };
 
 // A transport bound to one listener or backend.
@@ -29,11 +30,13 @@ struct TransportBinding {
   const gantry_transport_t* transport = nullptr;  // host-layout copy; null: plain
   void* tctx = nullptr;
   size_t instance = 0;  // index in Generation::instances of the provider
+  bool live = false;    // ctx_new succeeded: ctx_free is owed
 };
 
 struct ScopeState {
   std::vector<void*> scope_ctx;  // one per instance (null if none)
   TransportBinding tls;
+  std::vector<uint8_t> scope_live;  // per instance: scope_new succeeded, scope_free is owed
 };
 
 struct Generation {
