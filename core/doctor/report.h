@@ -1,0 +1,19 @@
+#pragma once
+// Presenting findings: the doctor's text report and the sysctl.d drop-in.
+#include <cstdio>
+#include <string>
+
+#include "doctor/finding.h"
+
+namespace gantry::doctor {
+
+void print_report(const Findings& findings, const std::string& header, FILE* out);
+
+// A sysctl.d file with the recommended value of every sysctl finding to
+// fix; returns false (and sets *error) if the file cannot be written.
+bool write_sysctl_dropin(const Findings& findings, const std::string& path, std::string* error);
+
+// One line: "key=value (recommended X: why) fix: cmd".
+std::string summary_line(const Finding& f);
+
+}  // namespace gantry::doctor
