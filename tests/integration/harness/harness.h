@@ -1,0 +1,17 @@
+#pragma once
+// Everything an integration test needs, in one include.
+#include "harness/body_pattern.h"
+#include "harness/config_template.h"
+#include "harness/curl.h"
+#include "harness/fixture.h"
+#include "harness/free_port.h"
+#include "harness/gantry_process.h"
+#include "harness/http_message.h"
+#include "harness/json.h"
+#include "harness/message_reader.h"
+#include "harness/nginx_backend.h"
+#include "harness/paths.h"
+#include "harness/raw_client.h"
+#include "harness/recording_backend.h"
+#include "harness/subprocess.h"
+#include "harness/temp_dir.h"
