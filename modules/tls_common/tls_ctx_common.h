@@ -1,0 +1,27 @@
+#pragma once
+// SSL_CTX settings shared by listeners and backends: versions, ciphers,
+// curves, ALPN wire format.
+#include <string>
+#include <vector>
+
+#include "tls_pem.h"
+#include "tls_settings.h"
+
+namespace gantry::tls {
+
+// Checks ciphers, ciphersuites and curves name by name, so an error names the
+// unknown entry. Runs once at ctx_new.
+bool validate_crypto(const Module* mod, const Settings& s, Reporter& rep);
+
+// A new SSL_CTX with versions, ciphers, curves and options applied.
+CtxPtr new_ctx(const Settings& s, Reporter& rep);
+
+// ALPN protocols in wire format (length-prefixed). HTTP/2 is accepted in the
+// config but not announced until the core speaks it.
+std::string alpn_wire(const std::vector<std::string>& protos);
+
+// The TLS library's own identification, e.g. "OpenSSL 3.0.11 19 Sep 2023"
+// or "BoringSSL".
+const char* library_version();
+
+}  // namespace gantry::tls

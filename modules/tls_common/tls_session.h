@@ -1,0 +1,40 @@
+#pragma once
+// One TLS session in memory-BIO style: the host feeds ciphertext in and
+// drains ciphertext out; the library never sees the socket.
+#include <memory>
+#include <string>
+
+#include "tls_byte_buffer.h"
+#include "tls_client.h"
+#include "tls_server.h"
+
+namespace gantry::tls {
+
+struct Session {
+  SSL* ssl = nullptr;
+  ByteBuffer in;   // ciphertext from the peer, not yet read by the library
+  ByteBuffer out;  // ciphertext for the peer, not yet taken by the host
+  std::shared_ptr<ServerState> server;     // listener side
+  std::shared_ptr<const ServerSnapshot> snap;  // certificates this session uses
+  std::shared_ptr<ClientState> client;     // backend side
+  std::string server_name;                 // backend side: SNI sent
+  bool refuse_sni = false;  // strict SNI: the ClientHello named no certificate
+  bool facts_cached = false;
+  std::string peer_der;
+  std::string peer_subject;
+
+  ~Session();
+  const Module* mod() const { return server ? server->mod() : client->mod(); }
+};
+
+// Creates the session's SSL and attaches the memory BIO.
+Session* new_server_session(std::shared_ptr<ServerState> state);
+Session* new_client_session(std::shared_ptr<ClientState> state, const std::string& server_name);
+
+// The Session owning an SSL (SSL app data).
+inline Session* session_of(const SSL* ssl) { return static_cast<Session*>(SSL_get_app_data(ssl)); }
+
+// Module-lifetime setup; MAIN, before the first session.
+void init_bio_method();
+
+}  // namespace gantry::tls
