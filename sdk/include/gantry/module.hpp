@@ -254,18 +254,18 @@ class Config {
 
   std::string_view as_string() const {
     gantry_str_t s{nullptr, 0};
-    check(api_->cfg_string, &s, "a string");
+    check(&gantry_host_api_t::cfg_string, &s, "a string");
     return to_sv(s);
   }
-  int64_t as_int() const { int64_t v = 0; check(api_->cfg_int, &v, "an integer"); return v; }
-  double as_float() const { double v = 0; check(api_->cfg_float, &v, "a number"); return v; }
-  bool as_bool() const { int32_t v = 0; check(api_->cfg_bool, &v, "a boolean"); return v != 0; }
+  int64_t as_int() const { int64_t v = 0; check(&gantry_host_api_t::cfg_int, &v, "an integer"); return v; }
+  double as_float() const { double v = 0; check(&gantry_host_api_t::cfg_float, &v, "a number"); return v; }
+  bool as_bool() const { int32_t v = 0; check(&gantry_host_api_t::cfg_bool, &v, "a boolean"); return v != 0; }
   int64_t as_duration_ms() const {
     int64_t v = 0;
-    check(api_->cfg_duration_ms, &v, "a duration");
+    check(&gantry_host_api_t::cfg_duration_ms, &v, "a duration");
     return v;
   }
-  int64_t as_size_bytes() const { int64_t v = 0; check(api_->cfg_size_bytes, &v, "a size"); return v; }
+  int64_t as_size_bytes() const { int64_t v = 0; check(&gantry_host_api_t::cfg_size_bytes, &v, "a size"); return v; }
   // An integer within [lo, hi], else a ConfigError at this node.
   int64_t as_int_in(int64_t lo, int64_t hi) const {
     int64_t v = as_int();
@@ -295,8 +295,11 @@ class Config {
 
  private:
   template <typename T>
-  void check(gantry_status_t (*fn)(const gantry_cfg_t*, T*), T* out, const char* what) const {
+  using Reader = gantry_status_t (*gantry_host_api_t::*)(const gantry_cfg_t*, T*);
+  template <typename T>
+  void check(Reader<T> member, T* out, const char* what) const {
     if (node_ == nullptr) throw ConfigError(nullptr, std::string("missing value, expected ") + what);
+    auto fn = api_ != nullptr ? api_->*member : nullptr;
     if (fn == nullptr) throw ConfigError(node_, "the host cannot read config values",
                                          GANTRY_ERR_NOTSUP);
     if (fn(node_, out) != GANTRY_OK) fail(std::string("expected ") + what);
@@ -327,14 +330,17 @@ class Connection {
  public:
   Connection(const gantry_host_api_t* api, gantry_conn_t* c) noexcept : api_(api), c_(c) {}
   gantry_conn_t* raw() const noexcept { return c_; }
-  uint64_t id() const noexcept { return detail::call_or(api_->conn_id, uint64_t{0}, c_); }
+  explicit operator bool() const noexcept { return c_ != nullptr; }
+  uint64_t id() const noexcept { return c_ ? detail::call_or(api_->conn_id, uint64_t{0}, c_) : 0; }
   std::string_view listener() const noexcept {
+    if (c_ == nullptr) return std::string_view();
     return to_sv(detail::call_or(api_->conn_listener, gantry_str_t{nullptr, 0}, c_));
   }
   // which: GANTRY_ADDR_PEER or GANTRY_ADDR_LOCAL. False if unknown.
   bool address(int32_t which, sockaddr_storage* out, socklen_t* len) const noexcept {
     uint32_t n = sizeof(sockaddr_storage);
     std::memset(out, 0, sizeof *out);
+    if (c_ == nullptr) return false;
     if (detail::call_or(api_->conn_addr, gantry_status_t{GANTRY_ERR_NOTSUP}, c_, which,
                         static_cast<void*>(out), &n) != GANTRY_OK)
       return false;
@@ -358,6 +364,7 @@ class Connection {
     gantry_tls_info_t info;
     std::memset(&info, 0, sizeof info);
     info.struct_size = sizeof info;
+    if (c_ == nullptr) return std::nullopt;
     if (detail::call_or(api_->conn_tls, gantry_status_t{GANTRY_ERR_NOTSUP}, c_, &info) != GANTRY_OK)
       return std::nullopt;
     return info;
