@@ -1,2 +1,69 @@
-// Placeholder entry point; replaced by the real CLI.
-int main() { return 0; }
+// gantry: command line, then either a one-shot command (-t, modules, doctor)
+// or the proxy in the foreground.
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "config/loader.h"
+#include "module_loader/check_config.h"
+#include "module_loader/list_modules.h"
+#include "proxy/server.h"
+
+namespace {
+
+void usage(FILE* out) {
+  std::fprintf(out,
+               "usage: gantry [-c FILE]        run the proxy in the foreground\n"
+               "       gantry -t [-c FILE]     check a configuration and exit 0/1\n"
+               "       gantry modules [DIR]    list the modules in DIR (default: modules dir)\n"
+               "       gantry doctor [-c FILE] [--root DIR] [--write-sysctl FILE]\n"
+               "                               check kernel settings for a proxy\n"
+               "       gantry -v               print the version\n"
+               "signals: HUP reloads the configuration; TERM, QUIT, INT drain and exit\n");
+}
+
+}  // namespace
+
+#if __has_include("doctor/doctor.h")
+#include "doctor/doctor.h"
+#define GANTRY_HAS_DOCTOR 1
+#endif
+
+int main(int argc, char** argv) {
+  std::string config = "/etc/gantry/gantry.toml";
+  bool test = false;
+  if (argc >= 2 && std::strcmp(argv[1], "modules") == 0) {
+    std::string dir = argc >= 3 ? argv[2] : gantry::config::default_modules_dir();
+    return gantry::modules::list_modules_cli(dir, stdout);
+  }
+  if (argc >= 2 && std::strcmp(argv[1], "doctor") == 0) {
+#ifdef GANTRY_HAS_DOCTOR
+    return gantry::doctor::main(argc - 1, argv + 1);
+#else
+    std::fprintf(stderr, "gantry: doctor is not built in\n");
+    return 2;
+#endif
+  }
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "-c" && i + 1 < argc) {
+      config = argv[++i];
+    } else if (a == "-t") {
+      test = true;
+    } else if (a == "-v" || a == "--version") {
+      std::printf("gantry %s (module ABI %d.%d)\n", GANTRY_VERSION, GANTRY_ABI_MAJOR,
+                  GANTRY_ABI_MINOR);
+      return 0;
+    } else if (a == "-h" || a == "--help") {
+      usage(stdout);
+      return 0;
+    } else {
+      std::fprintf(stderr, "gantry: unknown argument '%s'\n", a.c_str());
+      usage(stderr);
+      return 2;
+    }
+  }
+  if (test) return gantry::modules::check_config_cli(config, stdout);
+  gantry::proxy::Server server(config);
+  return server.run();
+}
