@@ -120,13 +120,13 @@ launch() {
 # nginx started as root drops to "nobody", which cannot enter the 0700 temp dir.
 nginx_user_line() { if ((EUID == 0)); then echo "user root;"; fi; }
 
-nginx_common() {  # DIR: lines every nginx here shares
+nginx_common() {  # DIR LOG-LEVEL: lines every nginx here shares
   cat <<EOF
 $(nginx_user_line)
 worker_processes 1;
 daemon off;
 pid $1/nginx.pid;
-error_log $1/error.log warn;
+error_log $1/error.log $2;
 events { worker_connections 10000; }
 EOF
 }
@@ -147,7 +147,7 @@ start_backend() {
   local dir="$tmp/backend"
   mkdir -p "$dir"
   cat >"$dir/nginx.conf" <<EOF
-$(nginx_common "$dir")
+$(nginx_common "$dir" warn)
 http {
   access_log off;
   keepalive_timeout 75s;
@@ -205,7 +205,7 @@ write_nginx_config() {  # PORT
       proxy_set_header X-Forwarded-Proto \$scheme;"
   fi
   cat >"$dir/nginx.conf" <<EOF
-$(nginx_common "$dir")
+$(nginx_common "$dir" notice)
 http {
   access_log off;
   keepalive_timeout 60s;
@@ -239,7 +239,7 @@ workers = 1
 
 [log]
 access = "off"
-level = "warn"
+level = "${gantry_log_level:-warn}"
 
 [timeouts]
 server = "$((60 + ${2:-0} % 2))s"
@@ -381,4 +381,18 @@ reload_peer() {
     nginx) kill -HUP "$pid" ;;     # master re-reads, old worker drains
     haproxy) kill -USR2 "$pid" ;;  # master-worker (-W): new worker, old one drains
   esac
+}
+
+# PEER: how many reloads the proxy reports to have completed, from its log
+# (nginx's notice "SIGHUP received", HAProxy's "Loading success" after the
+# first, gantry's "reload complete" at level info). Read it after stop_peer:
+# a proxy may log its last reload late.
+reloads_applied() {
+  local n
+  case "$1" in
+    gantry) n="$(grep -c 'reload complete' "$tmp/gantry.log" || true)" ;;
+    nginx) n="$(grep -c 'SIGHUP) received' "$tmp/nginx/error.log" || true)" ;;
+    haproxy) n=$(($(grep -c 'Loading success' "$tmp/haproxy.log" || true) - 1)) ;;
+  esac
+  echo "${n:-0}"
 }

@@ -23,6 +23,7 @@ load_cpu=0
 pin=1
 xff=1
 keep_tmp=0
+gantry_log_level=info  # its "reload complete" lines count the reloads applied
 
 usage() {
   cat <<EOF
@@ -77,7 +78,7 @@ if ((pin)); then
 fi
 echo "# load average before the run: $(load_average)"
 
-declare -A reloads requests bad sock sock_detail alive
+declare -A reloads applied requests bad sock sock_detail alive
 
 for p in "${peer_list[@]}"; do
   # One proxy at a time: old processes draining after a reload must not
@@ -106,16 +107,19 @@ for p in "${peer_list[@]}"; do
   bad[$p]=$b
   sock[$p]=$s
   sock_detail[$p]="$(sed -n 's/.*Socket errors: *//p' "$out")"
-  printf '# %-8s %d reloads, %d requests, %d non-2xx, %d socket errors %s\n' \
-    "$p" "$n" "$req" "$b" "$s" "${sock_detail[$p]:+(${sock_detail[$p]})}"
   stop_peer "$p"
+  applied[$p]="$(reloads_applied "$p")"
+  printf '# %-8s %d reloads (%s applied), %d requests, %d non-2xx, %d socket errors %s\n' \
+    "$p" "$n" "${applied[$p]}" "$req" "$b" "$s" "${sock_detail[$p]:+(${sock_detail[$p]})}"
 done
 
 echo
-printf '%-8s | %7s | %10s | %7s | %13s | %6s | %s\n' proxy reloads requests non-2xx "socket errors" failed "serving after"
-printf '%s\n' "---------+---------+------------+---------+---------------+--------+--------------"
+printf '%-8s | %7s | %7s | %10s | %7s | %13s | %6s | %s\n' proxy reloads applied requests non-2xx \
+  "socket errors" failed "serving after"
+printf '%s\n' "---------+---------+---------+------------+---------+---------------+--------+--------------"
 for p in "${peer_list[@]}"; do
-  printf '%-8s | %7d | %10d | %7d | %13d | %6d | %s\n' "$p" "${reloads[$p]}" "${requests[$p]}" \
+  printf '%-8s | %7d | %7d | %10d | %7d | %13d | %6d | %s\n' "$p" "${reloads[$p]}" "${applied[$p]}" \
+    "${requests[$p]}" \
     "${bad[$p]}" "${sock[$p]}" $((bad[$p] + sock[$p])) "${alive[$p]}"
 done
 echo
@@ -125,6 +129,7 @@ echo "connections=$connections"
 echo "reload_interval_s=$interval"
 for p in "${peer_list[@]}"; do
   echo "${p}_reloads=${reloads[$p]}"
+  echo "${p}_reloads_applied=${applied[$p]}"
   echo "${p}_reload_requests=${requests[$p]}"
   echo "${p}_reload_non2xx=${bad[$p]}"
   echo "${p}_reload_socket_errors=${sock[$p]}"
