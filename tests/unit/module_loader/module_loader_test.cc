@@ -183,6 +183,8 @@ TEST_F(ModuleLoaderTest, BindsTransportsAndScopesAndTearsDownInReverse) {
     EXPECT_NE(gen.listeners[0].scope_ctx.at(0), nullptr);
     EXPECT_EQ(gen.listeners[0].scope_ctx.at(1), nullptr);
     EXPECT_NE(gen.backends[0].tls.tctx, nullptr);
+    gantry_str_t dir = host_api()->cfg_dir();  // the directory of the config just built
+    EXPECT_EQ(std::string(dir.ptr, dir.len), dir_.path());
     EXPECT_EQ(dir_.read("trace.txt"),
               "instance_new\ninstance_new\nscope_new listener 7\nctx_new server\n"
               "scope_new backend 8\nctx_new client\n");
