@@ -7,6 +7,8 @@
 #     re-exported, -Bsymbolic-functions so internal calls bind locally;
 #   - -z defs (no undefined symbols: a module reaches the host only through
 #     its function table), -z now and -z relro (bound at load, not mid-request).
+#     With GANTRY_SANITIZE set (ASan/UBSan builds) -z defs is left out: the
+#     sanitizer runtimes resolve from the executable.
 #
 # Install: out of tree, NAME.so installs to lib/gantry/modules below the
 # project's prefix (INSTALL_DESTINATION overrides, NO_INSTALL skips). Inside

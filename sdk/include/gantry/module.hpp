@@ -40,7 +40,9 @@
  *
  * Optional static members: kDescription (const char*), kCapabilities
  * (uint64_t, GANTRY_CAP_*), kConfigKeys (array ending with keys_end()),
- * kMinHostMinor (uint32_t; default GANTRY_ABI_MINOR).
+ * kMinHostMinor (uint32_t; default GANTRY_ABI_MINOR), kTransport (a
+ * const gantry_transport_t*, with GANTRY_CAP_TRANSPORT: the transport's C
+ * functions are the module's own, and must not throw either).
  *
  * Hook members the class may define (do not overload them). Request-side
  * hooks accept a short form without the context pointers:
@@ -595,6 +597,7 @@ GANTRY_DETAIL_HAS_MEMBER(kDescription)
 GANTRY_DETAIL_HAS_MEMBER(kCapabilities)
 GANTRY_DETAIL_HAS_MEMBER(kConfigKeys)
 GANTRY_DETAIL_HAS_MEMBER(kMinHostMinor)
+GANTRY_DETAIL_HAS_MEMBER(kTransport)
 #undef GANTRY_DETAIL_HAS_MEMBER
 
 // Reports an exception that reached a trampoline. Formats into a stack
@@ -853,6 +856,10 @@ struct Glue {
     if constexpr (has_kConfigKeys<M>::value) return M::kConfigKeys;
     else return nullptr;
   }
+  static constexpr const gantry_transport_t* transport() {
+    if constexpr (has_kTransport<M>::value) return M::kTransport;
+    else return nullptr;
+  }
   static constexpr uint32_t min_host_minor() {
     if constexpr (has_kMinHostMinor<M>::value) return M::kMinHostMinor;
     else return GANTRY_ABI_MINOR;
@@ -861,7 +868,7 @@ struct Glue {
   // Constant-initialized: nothing runs at dlopen.
   static constexpr gantry_module_desc_t desc = {
       sizeof(gantry_module_desc_t), GANTRY_ABI_MAJOR, GANTRY_ABI_MINOR, min_host_minor(),
-      M::kName, M::kVersion, description(), capabilities(), config_keys(), &hooks, nullptr,
+      M::kName, M::kVersion, description(), capabilities(), config_keys(), &hooks, transport(),
   };
 };
 

@@ -73,6 +73,20 @@ class Counter : public gantry::Module {
 
 using CounterGlue = gantry::detail::Glue<Counter>;
 
+// A transport provider: the descriptor points at the module's table.
+constexpr gantry_transport_t kPlainTransport = {sizeof(gantry_transport_t), "plain-test", nullptr,
+                                                nullptr, nullptr, nullptr, nullptr, nullptr,
+                                                nullptr, nullptr, nullptr, nullptr, nullptr,
+                                                nullptr, nullptr};
+class Provider : public gantry::Module {
+ public:
+  static constexpr const char* kName = "provider";
+  static constexpr const char* kVersion = "1.0.0";
+  static constexpr uint64_t kCapabilities = GANTRY_CAP_TRANSPORT;
+  static constexpr const gantry_transport_t* kTransport = &kPlainTransport;
+  explicit Provider(gantry::Host host) : Module(host) {}
+};
+
 TEST(ModuleHppDescriptor, FillsSizesVersionsAndOptionalMembers) {
   EXPECT_EQ(thrower_desc.struct_size, sizeof(gantry_module_desc_t));
   EXPECT_EQ(thrower_desc.abi_major, static_cast<uint32_t>(GANTRY_ABI_MAJOR));
@@ -92,6 +106,8 @@ TEST(ModuleHppDescriptor, FillsSizesVersionsAndOptionalMembers) {
   EXPECT_STREQ(c.description, "counts requests per worker");
   EXPECT_EQ(c.capabilities, static_cast<uint64_t>(GANTRY_CAP_ROUTING | GANTRY_CAP_LOG));
   EXPECT_EQ(c.config_keys, nullptr);
+  EXPECT_EQ(c.transport, nullptr);
+  EXPECT_EQ(gantry::detail::Glue<Provider>::desc.transport, &kPlainTransport);
 }
 
 TEST(ModuleHppDescriptor, SetsOnlyTheHooksTheClassDefines) {
