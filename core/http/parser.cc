@@ -17,6 +17,7 @@ const llhttp_settings_t* Parser::settings() {
     v.on_message_begin = cb_message_begin;
     v.on_url = cb_url;
     v.on_status = cb_status;
+    v.on_version = cb_version;
     v.on_header_field = cb_header_field;
     v.on_header_value = cb_header_value;
     v.on_header_value_complete = cb_header_value_complete;
@@ -42,6 +43,7 @@ void Parser::reset() {
 }
 
 ParseResult Parser::feed(const char* p, size_t n, size_t* consumed) {
+  feed_end_ = p + n;
   llhttp_errno_t err = llhttp_execute(&p_, p, n);
   switch (err) {
     case HPE_OK:
@@ -67,20 +69,44 @@ bool Parser::finish() {
 void Parser::resume() { llhttp_resume(&p_); }
 void Parser::resume_after_upgrade() { llhttp_resume_after_upgrade(&p_); }
 
-int Parser::count_head(size_t n) {
+int Parser::count_head(size_t n, int line_status) {
   head_bytes_ += static_cast<uint32_t>(n);
+  line_bytes_ += static_cast<uint32_t>(n);
   if (max_head_bytes_ != 0 && head_bytes_ > max_head_bytes_) {
-    limit_hit_ = true;
+    limit_status_ = 431;
     return -1;
   }
+  if (max_line_ != 0 && line_bytes_ > max_line_) {
+    limit_status_ = line_status;
+    return -1;
+  }
+  return 0;
+}
+
+int Parser::reject_status() const {
+  if (limit_status_ != 0) return limit_status_;
+  if (!malformed_ && llhttp_get_errno(&p_) == HPE_INVALID_VERSION && version_len_ == 3 &&
+      version_[0] >= '0' && version_[0] <= '9' && version_[1] == '.' && version_[2] >= '0' &&
+      version_[2] <= '9' && !(version_[0] == '1' && (version_[2] == '0' || version_[2] == '1')))
+    return 505;
+  return 400;
+}
+
+int Parser::cb_version(llhttp_t* p, const char* at, size_t n) {
+  Parser* s = self_of(p);
+  for (size_t i = 0; i < n && s->version_len_ < sizeof s->version_; ++i)
+    s->version_[s->version_len_++] = at[i];
   return 0;
 }
 
 int Parser::cb_message_begin(llhttp_t* p) {
   Parser* s = self_of(p);
   s->head_bytes_ = 0;
+  s->line_bytes_ = 0;
   s->header_count_ = 0;
-  s->limit_hit_ = false;
+  s->limit_status_ = 0;
+  s->malformed_ = false;
+  s->version_len_ = 0;
   s->in_message_ = true;
   s->head_done_ = false;
   s->cur_ptr_ = s->name_ptr_ = nullptr;
@@ -91,7 +117,7 @@ int Parser::cb_message_begin(llhttp_t* p) {
 
 int Parser::cb_url(llhttp_t* p, const char* at, size_t n) {
   Parser* s = self_of(p);
-  if (s->count_head(n) != 0) return -1;
+  if (s->count_head(n, 414) != 0) return -1;
   const char* ptr = s->head_->target.data();
   size_t len = s->head_->target.size();
   if (len == 0) ptr = nullptr;
@@ -117,7 +143,8 @@ int Parser::cb_header_field(llhttp_t* p, const char* at, size_t n) {
     // continuation of the same field.
     s->in_value_ = false;
   }
-  if (s->count_head(n + 4) != 0) return -1;
+  if (s->cur_ptr_ == nullptr) s->line_bytes_ = 0;  // a new header line
+  if (s->count_head(n + 4, 431) != 0) return -1;
   s->arena_->append(s->cur_ptr_, s->cur_len_, at, n);
   return 0;
 }
@@ -130,8 +157,16 @@ int Parser::cb_header_value(llhttp_t* p, const char* at, size_t n) {
     s->cur_ptr_ = nullptr;
     s->cur_len_ = 0;
     s->in_value_ = true;
+  } else if (at != s->value_end_ && s->value_end_ != s->feed_end_prev_) {
+    // More value bytes that neither follow the previous ones nor continue
+    // after a read boundary: llhttp is joining an obs-fold continuation
+    // line, which RFC 9112 5.2 lets a proxy reject. We do.
+    s->malformed_ = true;
+    return -1;
   }
-  if (s->count_head(n) != 0) return -1;
+  s->value_end_ = at + n;
+  s->feed_end_prev_ = s->feed_end_;
+  if (s->count_head(n, 431) != 0) return -1;
   s->arena_->append(s->cur_ptr_, s->cur_len_, at, n);
   return 0;
 }
@@ -144,11 +179,15 @@ int Parser::cb_header_value_complete(llhttp_t* p) {
     s->cur_ptr_ = nullptr;
     s->cur_len_ = 0;
   }
+  if (s->name_len_ == 0) {  // ": value" -- llhttp lets an empty name through
+    s->malformed_ = true;
+    return -1;
+  }
   s->head_->headers.push_back(
       {{s->name_ptr_, s->name_len_}, trim_ows(s->cur_ptr_ ? s->cur_ptr_ : "", s->cur_len_)});
   ++s->head_->live_headers;
   if (s->max_headers_ != 0 && ++s->header_count_ > s->max_headers_) {
-    s->limit_hit_ = true;
+    s->limit_status_ = 431;
     return -1;
   }
   s->cur_ptr_ = s->name_ptr_ = nullptr;

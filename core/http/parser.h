@@ -57,17 +57,22 @@ class Parser {
   const char* error_reason() const { return llhttp_get_error_reason(&p_); }
   void reset();
   // Requests: refuse heads larger than max_bytes or with more than
-  // max_headers fields; limit_hit() tells the two apart from malformed input.
-  void set_limits(uint32_t max_bytes, uint32_t max_headers) {
+  // max_headers fields, or a target/header line longer than max_line.
+  void set_limits(uint32_t max_bytes, uint32_t max_headers, uint32_t max_line) {
     max_head_bytes_ = max_bytes;
     max_headers_ = max_headers;
+    max_line_ = max_line;
   }
-  bool limit_hit() const { return limit_hit_; }
+  // The status a refused head deserves: 414 (target too long), 431 (head or
+  // a header too large, too many headers), 505 (well-formed but unsupported
+  // version), 400 otherwise.
+  int reject_status() const;
 
  private:
   static int cb_message_begin(llhttp_t* p);
   static int cb_url(llhttp_t* p, const char* at, size_t n);
   static int cb_status(llhttp_t* p, const char* at, size_t n);
+  static int cb_version(llhttp_t* p, const char* at, size_t n);
   static int cb_method(llhttp_t* p, const char* at, size_t n);
   static int cb_header_field(llhttp_t* p, const char* at, size_t n);
   static int cb_header_value(llhttp_t* p, const char* at, size_t n);
@@ -89,12 +94,20 @@ class Parser {
   bool in_message_ = false;
   bool head_done_ = false;
   bool is_request_;
-  bool limit_hit_ = false;
   uint32_t head_bytes_ = 0;
   uint32_t max_head_bytes_ = 0;  // 0: unlimited
   uint32_t max_headers_ = 0;
   uint32_t header_count_ = 0;
-  int count_head(size_t n);
+  uint32_t max_line_ = 0;
+  uint32_t line_bytes_ = 0;  // current target or header line
+  int limit_status_ = 0;
+  bool malformed_ = false;   // refused by our own checks (obs-fold, empty name)
+  char version_[8] = {0};
+  uint8_t version_len_ = 0;
+  const char* feed_end_ = nullptr;
+  const char* value_end_ = nullptr;
+  const char* feed_end_prev_ = nullptr;  // feed_end_ when value_end_ was recorded
+  int count_head(size_t n, int line_status);
 };
 
 }  // namespace gantry::http

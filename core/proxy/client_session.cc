@@ -14,7 +14,7 @@ ClientSession::ClientSession(WorkerState* ws, std::shared_ptr<const Snapshot> sn
       conn_(new net::Conn(ws->worker(), this)),
       parser_(true, this) {
   const auto& lim = snap_->cfg->limits;
-  parser_.set_limits(lim.max_head_bytes, lim.max_headers);
+  parser_.set_limits(lim.max_head_bytes, lim.max_headers, lim.max_line_bytes);
 }
 
 bool ClientSession::start(uv_stream_t* server) {
@@ -124,7 +124,7 @@ void ClientSession::parse(const char* p, size_t n) {
           abort();
           return;
         }
-        reject(reject_status_ ? reject_status_ : (parser_.limit_hit() ? 431 : 400),
+        reject(reject_status_ ? reject_status_ : parser_.reject_status(),
                parser_.error_reason());
         return;
       case http::ParseResult::kOk:

@@ -31,6 +31,18 @@ std::string_view host_without_port(std::string_view host) {
   return c == std::string_view::npos ? host : host.substr(0, c);
 }
 
+// uri-host [ ":" port ]: reg-name characters, or an IPv6 literal in brackets.
+bool valid_host(std::string_view h) {
+  if (h.empty()) return false;
+  for (char c : h) {
+    unsigned char u = static_cast<unsigned char>(c);
+    bool ok = (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9') ||
+              std::string_view("-._~!$&'()*+,;=%:[]").find(c) != std::string_view::npos;
+    if (!ok) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 Exchange::Exchange(ClientSession* session)
@@ -95,10 +107,21 @@ int Exchange::on_request_head() {
       return -400;
     }
   }
+  for (char c : req_.target) {
+    // Only visible ASCII in a request target (RFC 3986); raw UTF-8 and
+    // controls are refused rather than passed to servers that may differ.
+    unsigned char u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u >= 0x7f) return -400;
+  }
   for (const http::HeaderField& h : req_.headers) {
     for (char c : h.value)
       if (c == '\0' || c == '\r' || c == '\n') return -400;
   }
+  if (const http::HeaderField* host = req_.find("host"); host != nullptr && !valid_host(host->value))
+    return -400;
+  // A Transfer-Encoding that llhttp did not turn into chunked framing (an
+  // empty value) must not travel on next to a Content-Length.
+  if (req_.find("transfer-encoding") != nullptr && !session_->parser().chunked()) return -400;
   head_request_ = req_.method == "HEAD";
   http::Parser& p = session_->parser();
   if (p.chunked()) {
