@@ -105,12 +105,20 @@ void read_globals(const Section& top, Config* cfg) {
 
   if (const toml::table* t = top.subtable("limits")) {
     Section s(*t, "limits");
-    s.allow_only({"max_head_size", "max_headers", "max_connections"});
+    s.allow_only({"max_head_size", "max_line_size", "max_headers", "max_connections"});
     if (auto b = s.size_bytes("max_head_size")) {
       if (*b < 1024 || *b > (64u << 20)) {
         s.fail_at(*s.node("max_head_size"), "max_head_size", "must be between 1k and 64m");
       }
       cfg->limits.max_head_bytes = static_cast<uint32_t>(*b);
+    }
+    if (auto b = s.size_bytes("max_line_size")) {
+      if (*b < 256 || *b > cfg->limits.max_head_bytes) {
+        s.fail_at(*s.node("max_line_size"), "max_line_size",
+                  "must be between 256 and max_head_size (" +
+                      std::to_string(cfg->limits.max_head_bytes) + ")");
+      }
+      cfg->limits.max_line_bytes = static_cast<uint32_t>(*b);
     }
     if (auto n = s.integer("max_headers", 1, 10000)) {
       cfg->limits.max_headers = static_cast<uint32_t>(*n);

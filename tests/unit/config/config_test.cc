@@ -94,6 +94,8 @@ std::vector<BadCase> bad_cases() {
       {"bad size", "[limits]\nmax_head_size = \"16q\"\n" + kListener,
        "2:17: limits.max_head_size: expected a size (\"16k\", \"1m\" or integer bytes), got "
        "\"16q\""},
+      {"line longer than head", "[limits]\nmax_line_size = \"32k\"\n" + kListener,
+       "2:17: limits.max_line_size: must be between 256 and max_head_size (16384)"},
       {"log level", "[log]\nlevel = \"loud\"\n" + kListener,
        "2:9: log.level: unknown level \"loud\" (debug, info, warn, error)"},
       {"no listener", "workers = 1\n", "1:1: listener: at least one [[listener]] is required"},
@@ -160,6 +162,7 @@ server = "90s"
 tunnel = 3600000
 [limits]
 max_head_size = "32k"
+max_line_size = "4k"
 max_headers = 50
 [proxy]
 via = true
@@ -226,6 +229,7 @@ body = "short and stout"
   EXPECT_EQ(c.timeouts.tunnel, 3600000u);
   EXPECT_EQ(c.timeouts.client_head, 10000u);  // default
   EXPECT_EQ(c.limits.max_head_bytes, 32768u);
+  EXPECT_EQ(c.limits.max_line_bytes, 4096u);
   EXPECT_EQ(c.limits.max_headers, 50u);
   EXPECT_EQ(c.limits.max_connections, 10000u);  // default
   EXPECT_TRUE(c.proxy.via);
@@ -235,7 +239,7 @@ body = "short and stout"
   ASSERT_EQ(c.modules.size(), 1u);
   EXPECT_EQ(c.modules[0].path, dir.path() + "/./m.so");
   ASSERT_NE(c.modules[0].config, nullptr);  // an empty table was supplied
-  EXPECT_EQ(c.modules[0].pos.line, 18u);
+  EXPECT_EQ(c.modules[0].pos.line, 19u);
 
   ASSERT_EQ(c.listeners.size(), 2u);
   const Listener& pub = c.listeners[0];
@@ -245,10 +249,10 @@ body = "short and stout"
   EXPECT_EQ(pub.backlog, 128);
   EXPECT_EQ(pub.tls.provider, "tls-x");
   EXPECT_NE(pub.tls.table, nullptr);
-  EXPECT_EQ(pub.tls.pos.line, 26u);
+  EXPECT_EQ(pub.tls.pos.line, 27u);
   ASSERT_EQ(pub.module_scopes.size(), 1u);
   EXPECT_EQ(pub.module_scopes[0].module, "m");
-  EXPECT_EQ(pub.module_scopes[0].pos.str(), file + ":29:1");
+  EXPECT_EQ(pub.module_scopes[0].pos.str(), file + ":30:1");
   const Listener& second = c.listeners[1];
   EXPECT_EQ(second.name, "localhost:0");
   EXPECT_EQ(second.backlog, 511);
