@@ -75,6 +75,8 @@ class RawClient {
 };
 
 // One request on a fresh connection: send `request`, read one response.
+// With an lvalue port variable, call it as itest::exchange: argument-dependent
+// lookup also finds std::exchange, which wins overload resolution there.
 ReadResult exchange(uint16_t port, const std::string& request,
                     milliseconds timeout = milliseconds(10000));
 

@@ -1,0 +1,93 @@
+// Every malformed request shape is refused with 400 (431 for heads over the
+// limits) and nothing of it reaches the backend.
+//
+// Decision: an oversized head (over [limits] max_head_size) and too many
+// header fields (over [limits] max_headers) are answered 431 Request Header
+// Fields Too Large (RFC 6585 §5), which says exactly what went wrong; every
+// other malformed shape is 400. After refusing, gantry closes the connection:
+// once framing is in doubt, nothing later on it can be trusted.
+#include <gtest/gtest.h>
+
+#include "harness/harness.h"
+
+namespace gantry::itest {
+namespace {
+
+using std::chrono::milliseconds;
+
+struct MalformedCase {
+  const char* name;
+  std::string raw;
+  int status;
+};
+
+// Names the case in test output instead of dumping its bytes.
+void PrintTo(const MalformedCase& c, std::ostream* os) { *os << c.name; }
+
+std::string many_headers(int n) {
+  std::string s;
+  for (int i = 0; i < n; ++i) s += "X-H-" + std::to_string(i) + ": v\r\n";
+  return s;
+}
+
+std::vector<MalformedCase> cases() {
+  const std::string post = "POST / HTTP/1.1\r\nHost: localhost\r\n";
+  return {
+      {"ContentLengthAndChunked", post + "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400},
+      {"DuplicateContentLengthDifferent", post + "Content-Length: 5\r\nContent-Length: 6\r\n\r\nhello!", 400},
+      {"DuplicateContentLengthSame", post + "Content-Length: 5\r\nContent-Length: 5\r\n\r\nhello", 400},
+      {"NonNumericContentLength", post + "Content-Length: 5x\r\n\r\nhello", 400},
+      {"NegativeContentLength", post + "Content-Length: -5\r\n\r\nhello", 400},
+      {"InvalidChunkSize", post + "Transfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n", 400},
+      {"ObsFold", "GET / HTTP/1.1\r\nHost: localhost\r\nX-Folded: a\r\n b\r\n\r\n", 400},
+      {"WhitespaceBeforeColon", "GET / HTTP/1.1\r\nHost: localhost\r\nX-Test : v\r\n\r\n", 400},
+      {"BareCR", "GET / HTTP/1.1\r\nHost: localhost\r\nX-Test: a\rb\r\n\r\n", 400},
+      {"NulInHeader", std::string("GET / HTTP/1.1\r\nHost: localhost\r\nX-Test: a\0b\r\n\r\n", 48), 400},
+      {"MissingHost", "GET / HTTP/1.1\r\nUser-Agent: t\r\n\r\n", 400},
+      {"TwoHostHeaders", "GET / HTTP/1.1\r\nHost: a.test\r\nHost: b.test\r\n\r\n", 400},
+      {"InvalidMethodToken", "G(E)T / HTTP/1.1\r\nHost: localhost\r\n\r\n", 400},
+      {"BadVersion", "GET / HTTP/1.x\r\nHost: localhost\r\n\r\n", 400},
+      {"OversizedHead", "GET / HTTP/1.1\r\nHost: localhost\r\nX-Big: " + std::string(20000, 'b') + "\r\n\r\n", 431},
+      {"TooManyHeaders", "GET / HTTP/1.1\r\nHost: localhost\r\n" + many_headers(150) + "\r\n", 431},
+  };
+}
+
+class MalformedRequestTest : public IntegrationTest,
+                             public ::testing::WithParamInterface<MalformedCase> {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(backend_.start());
+    // Default limits: max_head_size 16k, max_headers 100.
+    ASSERT_TRUE(start_gantry(write_proxy_config({backend_.address()})));
+  }
+  RecordingBackend backend_;
+};
+
+TEST_P(MalformedRequestTest, RefusedWithoutReachingBackend) {
+  const MalformedCase& c = GetParam();
+  RawClient client;
+  ASSERT_TRUE(client.connect(port()));
+  ASSERT_TRUE(client.send(c.raw));
+  auto r = client.read_response();
+  ASSERT_TRUE(r.ok()) << "expected " << c.status << ", got " << to_string(r.status) << " "
+                      << r.error << "; received: " << client.received().substr(0, 300);
+  EXPECT_EQ(r.response.status, c.status) << r.response.raw_head;
+  EXPECT_TRUE(client.wait_closed()) << "the connection must be closed after refusing";
+
+  // A well-formed request afterwards still works, and is all the backend saw.
+  auto ok = exchange(port(), get_request("/after"));
+  ASSERT_TRUE(ok.ok()) << to_string(ok.status);
+  EXPECT_EQ(ok.response.status, 200);
+  auto reqs = backend_.requests();
+  ASSERT_EQ(reqs.size(), 1u) << "the malformed request reached the backend:\n" << backend_.raw_bytes();
+  EXPECT_EQ(reqs[0].target, "/after");
+  EXPECT_TRUE(backend_.errors().empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes, MalformedRequestTest, ::testing::ValuesIn(cases()),
+                         [](const ::testing::TestParamInfo<MalformedCase>& info) {
+                           return std::string(info.param.name);
+                         });
+
+}  // namespace
+}  // namespace gantry::itest
