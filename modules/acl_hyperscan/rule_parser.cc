@@ -84,9 +84,12 @@ class AclTableParser {
       if (!string_predicate(key, &unused) && key != "src" && key != "ssl_fc" &&
           key != "hdr_exists")
         return r_.fail(v, what_ + ": unknown key \"" + key + "\"");
-      if (pred_node != nullptr)
-        return r_.fail(v, what_ + ": one predicate per acl table (\"" + pred_key + "\" and \"" +
-                              key + "\"); repeat the name in another table to OR them");
+      if (pred_node != nullptr) {
+        // Point at whichever of the two comes later in the file.
+        const gantry_cfg_t* at = line_of(v) >= line_of(pred_node) ? v : pred_node;
+        return r_.fail(at, what_ + ": one predicate per acl table (\"" + pred_key + "\" and \"" +
+                               key + "\"); repeat the name in another table to OR them");
+      }
       pred_key = key;
       pred_node = v;
     }
@@ -121,6 +124,14 @@ class AclTableParser {
   }
 
  private:
+  uint32_t line_of(const gantry_cfg_t* node) const {
+    const char* file = nullptr;
+    uint32_t line = 0;
+    uint32_t col = 0;
+    r_.host()->cfg_where(node, &file, &line, &col);
+    return line;
+  }
+
   // Refuses option keys that make no sense for this predicate.
   bool only_options(const gantry_cfg_t* table, const std::string& pred_key,
                     const std::vector<std::string>& allowed) {
