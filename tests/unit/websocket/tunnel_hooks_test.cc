@@ -1,0 +1,126 @@
+// Frame options through the module's hooks: per-stream state only when asked
+// for, limits cutting the tunnel, and what reaches the access log.
+#include <gtest/gtest.h>
+
+#include "ws_test_support.h"
+
+namespace gantry::websocket_test {
+namespace {
+
+constexpr uint32_t kIn = GANTRY_DIR_CLIENT_TO_SERVER;
+constexpr uint32_t kOut = GANTRY_DIR_SERVER_TO_CLIENT;
+
+std::string close_payload(uint16_t code) {
+  std::string p;
+  p += static_cast<char>(code >> 8);
+  p += static_cast<char>(code & 0xff);
+  return p;
+}
+
+TEST(TunnelHooksTest, DefaultPathKeepsNoState) {
+  WsModule ws;
+  ASSERT_TRUE(ws.load()) << ws.error();
+  FakeStream s = valid_handshake();
+  void* ctx = nullptr;
+  ASSERT_EQ(ws.request(&s, &ctx), GANTRY_CONTINUE);
+  EXPECT_EQ(ctx, nullptr);
+  // Anything at all is relayed: the module does not parse without options.
+  EXPECT_EQ(ws.tunnel(&s, ctx, kIn, std::string("\x83\xff garbage", 10)), GANTRY_CONTINUE);
+  EXPECT_TRUE(s.notes.empty());
+}
+
+TEST(TunnelHooksTest, CountsAndCloseHandshakeReachTheLog) {
+  WsModule ws;
+  ASSERT_TRUE(ws.load("count_messages = true\n")) << ws.error();
+  FakeStream s = valid_handshake();
+  void* ctx = nullptr;
+  ASSERT_EQ(ws.request(&s, &ctx), GANTRY_CONTINUE);
+  ASSERT_NE(ctx, nullptr);
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(ws.tunnel(&s, ctx, kIn, frame(1, "ping " + std::to_string(i), true, true)),
+              GANTRY_CONTINUE);
+  EXPECT_EQ(ws.tunnel(&s, ctx, kOut, frame(1, "a") + frame(2, "b") + frame(9, "")),
+            GANTRY_CONTINUE);
+  EXPECT_EQ(ws.tunnel(&s, ctx, kIn, frame(8, close_payload(1000), true, true)), GANTRY_CONTINUE);
+  EXPECT_EQ(s.note("ws_close"), "1000");
+  EXPECT_EQ(s.note("ws_close_by"), "client");
+  EXPECT_EQ(s.note_count("ws_msgs_in"), 0u) << "the server may still send until it closes";
+  EXPECT_EQ(ws.tunnel(&s, ctx, kOut, frame(1, "last") + frame(8, close_payload(1000))),
+            GANTRY_CONTINUE);
+  EXPECT_EQ(s.note("ws_msgs_in"), "3");
+  EXPECT_EQ(s.note("ws_msgs_out"), "3");
+  ws.log(&s, ctx, true);
+  EXPECT_EQ(s.note_count("ws_msgs_in"), 1u) << "noted once";
+  EXPECT_EQ(s.note_count("ws_close"), 1u);
+  ws.end(&s, ctx);
+}
+
+TEST(TunnelHooksTest, TunnelWithoutCloseNotesCountsAtLog) {
+  WsModule ws;
+  ASSERT_TRUE(ws.load("count_messages = true\n")) << ws.error();
+  FakeStream s = valid_handshake();
+  void* ctx = nullptr;
+  ASSERT_EQ(ws.request(&s, &ctx), GANTRY_CONTINUE);
+  ws.tunnel(&s, ctx, kOut, frame(1, "hi"));
+  ws.log(&s, ctx, true);
+  EXPECT_EQ(s.note("ws_msgs_in"), "0");
+  EXPECT_EQ(s.note("ws_msgs_out"), "1");
+  EXPECT_EQ(s.note_count("ws_close"), 0u);
+  ws.end(&s, ctx);
+}
+
+TEST(TunnelHooksTest, FrameLimitCutsWith1009) {
+  WsModule ws;
+  ASSERT_TRUE(ws.load("max_frame_size = \"1k\"\n")) << ws.error();
+  FakeStream s = valid_handshake();
+  void* ctx = nullptr;
+  ASSERT_EQ(ws.request(&s, &ctx), GANTRY_CONTINUE);
+  ASSERT_NE(ctx, nullptr);
+  EXPECT_EQ(ws.tunnel(&s, ctx, kOut, frame(2, std::string(1024, 'x'))), GANTRY_CONTINUE);
+  EXPECT_EQ(ws.tunnel(&s, ctx, kIn, frame(2, std::string(1025, 'x'), true, true)), GANTRY_CLOSE);
+  EXPECT_EQ(s.note("ws_cut"), "1009");
+  EXPECT_EQ(s.note("ws_cut_reason"), "frame_too_big");
+  EXPECT_EQ(s.note("ws_cut_dir"), "in");
+  EXPECT_EQ(s.note_count("ws_msgs_in"), 0u) << "counts only with count_messages";
+  ws.end(&s, ctx);
+}
+
+TEST(TunnelHooksTest, MessageLimitCutsWith1009) {
+  WsModule ws;
+  ASSERT_TRUE(ws.load("max_message_size = 100\ncount_messages = true\n")) << ws.error();
+  FakeStream s = valid_handshake();
+  void* ctx = nullptr;
+  ASSERT_EQ(ws.request(&s, &ctx), GANTRY_CONTINUE);
+  EXPECT_EQ(ws.tunnel(&s, ctx, kOut, frame(1, std::string(60, 'a'), false)), GANTRY_CONTINUE);
+  EXPECT_EQ(ws.tunnel(&s, ctx, kOut, frame(0, std::string(60, 'a'), true)), GANTRY_CLOSE);
+  EXPECT_EQ(s.note("ws_cut"), "1009");
+  EXPECT_EQ(s.note("ws_cut_reason"), "message_too_big");
+  EXPECT_EQ(s.note("ws_cut_dir"), "out");
+  EXPECT_EQ(s.note("ws_msgs_out"), "0");
+  ws.end(&s, ctx);
+}
+
+TEST(TunnelHooksTest, GarbageInAFrameAwareTunnelIs1002) {
+  WsModule ws;
+  ASSERT_TRUE(ws.load("max_frame_size = \"1m\"\n")) << ws.error();
+  FakeStream s = valid_handshake();
+  void* ctx = nullptr;
+  ASSERT_EQ(ws.request(&s, &ctx), GANTRY_CONTINUE);
+  EXPECT_EQ(ws.tunnel(&s, ctx, kIn, frame(0, "continuation first", true, true)), GANTRY_CLOSE);
+  EXPECT_EQ(s.note("ws_cut"), "1002");
+  EXPECT_EQ(s.note("ws_cut_reason"), "protocol_error");
+  ws.end(&s, ctx);
+}
+
+TEST(TunnelHooksTest, RefusedHandshakeAllocatesNothing) {
+  WsModule ws;
+  ASSERT_TRUE(ws.load("count_messages = true\n")) << ws.error();
+  FakeStream s = valid_handshake();
+  s.method = "POST";
+  void* ctx = nullptr;
+  EXPECT_EQ(ws.request(&s, &ctx), GANTRY_DONE);
+  EXPECT_EQ(ctx, nullptr);
+}
+
+}  // namespace
+}  // namespace gantry::websocket_test

@@ -1,0 +1,67 @@
+#pragma once
+// Drives the websocket module without a proxy. The config goes through the
+// real TOML loader and module loader (so key and type errors are the core's
+// own), then a second instance is made on the same config node with a copy
+// of the real host table whose request functions read a FakeStream.
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "gantry/module.h"
+
+namespace gantry::websocket_test {
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+struct FakeStream {
+  std::string method = "GET";
+  uint32_t version = 11;
+  Headers headers;
+
+  // What the module did.
+  int status = 0;  // respond() status, 0 if it did not answer
+  Headers resp_headers;
+  std::string body;
+  Headers notes;  // log_note pairs in order
+
+  std::string resp_header(const std::string& name) const;  // "" if absent
+  std::string note(const std::string& key) const;          // last value, "" if absent
+  size_t note_count(const std::string& key) const;
+};
+
+// A valid opening handshake (RFC 6455 section 1.3's example key).
+FakeStream valid_handshake();
+
+class WsModule {
+ public:
+  WsModule();
+  ~WsModule();
+
+  // `module_config` is TOML for [module.config]. False with error() set
+  // when the loader or the module refuses it.
+  bool load(const std::string& module_config = "");
+  const std::string& error() const { return error_; }
+
+  gantry_action_t request(FakeStream* s, void** ctx);
+  gantry_action_t upgrade(FakeStream* s, void* ctx, const std::string& protocol);
+  gantry_action_t tunnel(FakeStream* s, void* ctx, uint32_t dir, const std::string& bytes);
+  void log(FakeStream* s, void* ctx, bool upgraded);
+  void end(FakeStream* s, void* ctx);
+
+ private:
+  void unload();
+
+  std::string dir_;
+  std::string error_;
+  void* inst_ = nullptr;
+  gantry_hooks_t hooks_{};
+  std::shared_ptr<const void> config_;
+  std::shared_ptr<const void> generation_;
+};
+
+// One WebSocket frame as a client (masked) or server sends it.
+std::string frame(uint8_t opcode, const std::string& payload, bool fin = true,
+                  bool masked = false);
+
+}  // namespace gantry::websocket_test
