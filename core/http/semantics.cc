@@ -4,18 +4,37 @@
 
 namespace gantry::http {
 
-bool is_hop_by_hop(const Head& head, std::string_view name) {
+namespace {
+bool fixed_hop_by_hop(std::string_view name) {
   static constexpr std::string_view kFixed[] = {
       "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding",
       "upgrade", "proxy-authenticate", "proxy-authorization"};
+  // Cheap length filter first: most fields are none of these.
+  switch (name.size()) {
+    case 2: case 7: case 10: case 16: case 17: case 18: case 19: break;
+    default: return false;
+  }
   for (std::string_view f : kFixed)
     if (iequals(name, f)) return true;
-  for (const HeaderField& h : head.headers) {
-    if (!h.name.empty() && iequals(h.name, "connection") && list_has_token(h.value, name))
-      return true;
-  }
   return false;
 }
+}  // namespace
+
+HopByHop::HopByHop(const Head& head) {
+  for (const HeaderField& h : head.headers) {
+    if (!h.name.empty() && h.name.size() == 10 && iequals(h.name, "connection") && n_ < 4)
+      connection_[n_++] = h.value;
+  }
+}
+
+bool HopByHop::operator()(std::string_view name) const {
+  if (fixed_hop_by_hop(name)) return true;
+  for (int i = 0; i < n_; ++i)
+    if (list_has_token(connection_[i], name)) return true;
+  return false;
+}
+
+bool is_hop_by_hop(const Head& head, std::string_view name) { return HopByHop(head)(name); }
 
 std::string_view reason_phrase(int status) {
   switch (status) {

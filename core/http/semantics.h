@@ -7,7 +7,17 @@
 namespace gantry::http {
 
 // Hop-by-hop fields that never cross the proxy: the fixed list plus any
-// field the message's Connection header names.
+// field the message's Connection header names. Built once per message so a
+// head with n fields costs O(n), not O(n^2).
+class HopByHop {
+ public:
+  explicit HopByHop(const Head& head);
+  bool operator()(std::string_view name) const;
+
+ private:
+  std::string_view connection_[4];  // values of up to four Connection headers
+  int n_ = 0;
+};
 bool is_hop_by_hop(const Head& head, std::string_view name);
 std::string_view reason_phrase(int status);
 // Status codes whose responses never carry a body.

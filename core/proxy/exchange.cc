@@ -254,20 +254,64 @@ void Exchange::connect_upstream() {
   const config::Backend& b = snap_.cfg->backends[backend_];
   uint32_t w = session_->worker_state()->worker()->index();
   upstream::BalancerState& bal = snap_.balancers[w][backend_];
-  std::string_view key;
-  if (b.balance == config::Balance::kSourceHash) key = session_->client_ip();
-  else if (b.balance == config::Balance::kCookie) key = balance_key_;
-  if (b.balance == config::Balance::kCookie && !balance_key_.empty())
+  server_ = -1;
+  if (!balance_key_.empty()) {
+    // A module named the server (or a key to hash).
     server_ = bal.find_up(balance_key_);
-  else
-    server_ = -1;
-  if (server_ < 0) server_ = bal.pick(key, tried_server_);
+    if (server_ < 0) server_ = bal.pick(balance_key_, -1);
+  } else if (b.balance == config::Balance::kCookie) {
+    std::string_view v = take_cookie(b.cookie_name);
+    if (!v.empty()) server_ = bal.find_up(v);
+    if (server_ < 0) {
+      server_ = bal.pick({}, -1);
+      set_cookie_ = server_ >= 0;
+    }
+  } else if (b.balance == config::Balance::kSourceHash) {
+    server_ = bal.pick(session_->client_ip(), -1);
+  } else {
+    server_ = bal.pick({}, -1);
+  }
   if (server_ < 0) {
     respond_local(503, {}, nullptr, "no_server");
     return;
   }
   if (!request_sent_ && attempts_ == 0) send_request_head();
   if (!try_connect(server_)) fail_upstream(502, "connect_failed");
+}
+
+// Cookie persistence, "indirect": our cookie picks the server and is removed
+// from what the server sees. Returns its value (empty if absent).
+std::string_view Exchange::take_cookie(const std::string& name) {
+  std::string_view found;
+  for (http::HeaderField& h : req_.headers) {
+    if (h.name.empty() || !iequals(h.name, "cookie")) continue;
+    std::string kept;
+    std::string_view v = h.value;
+    bool removed = false;
+    while (!v.empty()) {
+      size_t semi = v.find(';');
+      std::string_view pair = v.substr(0, semi);
+      v = semi == std::string_view::npos ? std::string_view() : v.substr(semi + 1);
+      while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+      size_t eq = pair.find('=');
+      if (eq != std::string_view::npos && pair.substr(0, eq) == name) {
+        found = pair.substr(eq + 1);
+        removed = true;
+        continue;
+      }
+      if (pair.empty()) continue;
+      if (!kept.empty()) kept += "; ";
+      kept.append(pair);
+    }
+    if (!removed) continue;
+    if (kept.empty()) {
+      h.name = {};
+      --req_.live_headers;
+    } else {
+      h.value = {arena_.copy(kept.data(), kept.size()), kept.size()};
+    }
+  }
+  return found;
 }
 
 bool Exchange::try_connect(int server) {
@@ -361,11 +405,11 @@ void Exchange::send_request_head() {
   out += ' ';
   out.append(req_.target);
   out.append(" HTTP/1.1\r\n");
-  std::string_view xff_prev;
   std::string xff_joined;
+  const http::HopByHop hop(req_);
   for (const http::HeaderField& h : req_.headers) {
     if (h.name.empty()) continue;
-    if (http::is_hop_by_hop(req_, h.name)) continue;
+    if (hop(h.name)) continue;
     if (iequals(h.name, "content-length")) continue;
     if (cfg.proxy.x_forwarded_for && iequals(h.name, "x-forwarded-for")) {
       if (!xff_joined.empty()) xff_joined += ", ";

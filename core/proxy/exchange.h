@@ -77,12 +77,14 @@ class Exchange final : public gantry_stream, public http::ParserEvents {
   void route_core();
   void check_upgrade();
   void connect_upstream();
+  std::string_view take_cookie(const std::string& name);
   bool try_connect(int server);
   void send_request_head();
   void write_upstream(const char* p, size_t n);
   void write_upstream_chunk(const char* p, size_t n);
   void flush_pending_upstream();
   void send_response_head();
+  void flush_response_head();
   void write_client_body(const char* p, size_t n);
   void fail_upstream(int status, const char* termination);
   void maybe_finish();
@@ -141,6 +143,8 @@ class Exchange final : public gantry_stream, public http::ParserEvents {
   bool client_eof_in_tunnel_ = false;
   bool server_eof_in_tunnel_ = false;
   bool up_paused_ = false;
+  bool set_cookie_ = false;
+  bool resp_head_pending_ = false;  // insert the persistence cookie in the response
   bool in_resp_parse_ = false;
   bool hand_back_pending_ = false;
   void hand_back();

@@ -28,7 +28,10 @@ void Exchange::upstream_data(const char* p, size_t n) {
     in_resp_parse_ = true;
     http::ParseResult r = resp_parser_.feed(p, n, &used);
     in_resp_parse_ = false;
-    if (r == http::ParseResult::kOk) break;
+    if (r == http::ParseResult::kOk) {
+      flush_response_head();
+      break;
+    }
     if (r == http::ParseResult::kError) {
       GLOG_WARN("backend %s server %s: malformed response: %s", route_backend().data(),
                 up_ ? up_->server_name.c_str() : "?", resp_parser_.error_reason());
@@ -77,8 +80,9 @@ int Exchange::on_head(http::Head& head) {
                               static_cast<int>(http::reason_phrase(head.status).size()),
                               http::reason_phrase(head.status).data());
       out.append(line, len);
+      const http::HopByHop hop(head);
       for (const http::HeaderField& h : head.headers) {
-        if (h.name.empty() || http::is_hop_by_hop(head, h.name)) continue;
+        if (h.name.empty() || hop(h.name)) continue;
         out.append(h.name).append(": ").append(h.value).append("\r\n");
       }
       out.append("\r\n");
@@ -90,10 +94,10 @@ int Exchange::on_head(http::Head& head) {
   if (head.status == 101) {
     if (!upgrade_allowed_) return -1;
     std::string out = "HTTP/1.1 101 Switching Protocols\r\n";
+    const http::HopByHop hop(head);
     for (const http::HeaderField& h : head.headers) {
       if (h.name.empty()) continue;
-      if (iequals(h.name, "connection") || iequals(h.name, "upgrade") ||
-          !http::is_hop_by_hop(head, h.name)) {
+      if (iequals(h.name, "connection") || iequals(h.name, "upgrade") || !hop(h.name)) {
         out.append(h.name).append(": ").append(h.value).append("\r\n");
       }
     }
@@ -146,10 +150,18 @@ void Exchange::send_response_head() {
   std::string_view reason = h.reason.empty() ? http::reason_phrase(h.status) : h.reason;
   int len = std::snprintf(line, sizeof line, "HTTP/1.1 %d ", h.status);
   out.append(line, len).append(reason).append("\r\n");
+  const http::HopByHop hop(h);
   for (const http::HeaderField& f : h.headers) {
-    if (f.name.empty() || http::is_hop_by_hop(h, f.name)) continue;
+    if (f.name.empty() || hop(f.name)) continue;
     if (!no_body && iequals(f.name, "content-length")) continue;
     out.append(f.name).append(": ").append(f.value).append("\r\n");
+  }
+  if (set_cookie_ && backend_ >= 0 && server_ >= 0) {
+    const config::Backend& b = snap_.cfg->backends[backend_];
+    out.append("Set-Cookie: ").append(b.cookie_name).append("=");
+    out.append(b.servers[server_].name).append("; Path=/; HttpOnly\r\n");
+    // "nocache": a shared cache must not hand one client's cookie to another.
+    if (h.find("cache-control") == nullptr) out.append("Cache-Control: private\r\n");
   }
   if (resp_body_ == BodyMode::kLength) {
     len = std::snprintf(line, sizeof line, "Content-Length: %llu\r\n",
@@ -166,21 +178,35 @@ void Exchange::send_response_head() {
   out.append("\r\n");
   status_ = h.status;
   response_started_ = true;
-  session_->send(out.data(), out.size());
+  // Held back so the head and the first body bytes (often all of them) leave
+  // in one write; flush_response_head() sends it if no body comes soon.
+  resp_head_pending_ = true;
+}
+
+void Exchange::flush_response_head() {
+  if (!resp_head_pending_) return;
+  resp_head_pending_ = false;
+  session_->send(head_wire_.data(), head_wire_.size());
 }
 
 void Exchange::write_client_body(const char* p, size_t n) {
   net::Conn* c = session_->conn();
-  if (resp_body_ == BodyMode::kChunked) {
-    char size_line[24];
-    int len = std::snprintf(size_line, sizeof size_line, "%zx\r\n", n);
-    uv_buf_t bufs[3] = {uv_buf_init(size_line, static_cast<unsigned>(len)),
-                        uv_buf_init(const_cast<char*>(p), static_cast<unsigned>(n)),
-                        uv_buf_init(const_cast<char*>("\r\n"), 2)};
-    c->writev(bufs, 3);
-  } else if (resp_body_ != BodyMode::kNone) {
-    c->write(p, n);
+  uv_buf_t bufs[4];
+  int nb = 0;
+  if (resp_head_pending_) {
+    resp_head_pending_ = false;
+    bufs[nb++] = uv_buf_init(head_wire_.data(), static_cast<unsigned>(head_wire_.size()));
   }
+  char size_line[24];
+  if (resp_body_ == BodyMode::kChunked) {
+    int len = std::snprintf(size_line, sizeof size_line, "%zx\r\n", n);
+    bufs[nb++] = uv_buf_init(size_line, static_cast<unsigned>(len));
+    bufs[nb++] = uv_buf_init(const_cast<char*>(p), static_cast<unsigned>(n));
+    bufs[nb++] = uv_buf_init(const_cast<char*>("\r\n"), 2);
+  } else if (resp_body_ != BodyMode::kNone) {
+    bufs[nb++] = uv_buf_init(const_cast<char*>(p), static_cast<unsigned>(n));
+  }
+  if (nb > 0) c->writev(bufs, nb);
   // Back-pressure: a slow client stops reads from the server.
   if (c->above_high_water() && up_ != nullptr && !up_paused_) {
     up_paused_ = true;
@@ -199,7 +225,11 @@ void Exchange::on_body(const char* p, size_t n) { write_client_body(p, n); }
 
 void Exchange::on_message_end() {
   if (interim_) return;  // the final response follows
-  if (resp_body_ == BodyMode::kChunked) session_->send("0\r\n\r\n", 5);
+  if (resp_body_ == BodyMode::kChunked) {
+    if (resp_head_pending_) head_wire_.append("0\r\n\r\n");
+    else session_->send("0\r\n\r\n", 5);
+  }
+  flush_response_head();
   response_done_ = true;
   upstream_reusable_ = resp_parser_.keep_alive() && request_done_;
   if (!request_done_) close_client_ = true;  // answered before the body ended
