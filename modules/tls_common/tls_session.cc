@@ -72,7 +72,12 @@ void init_bio_method() {
 }
 
 Session::~Session() {
-  if (ssl != nullptr) SSL_free(ssl);
+  if (ssl == nullptr) return;
+  // A connection that ends without close_notify (most do, HTTP closes the
+  // socket) would otherwise make OpenSSL drop its session from the caches,
+  // defeating resumption. Failed handshakes and fatal alerts still do.
+  if (SSL_is_init_finished(ssl)) SSL_set_shutdown(ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+  SSL_free(ssl);
 }
 
 Session* new_server_session(std::shared_ptr<ServerState> state) {
