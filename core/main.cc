@@ -5,6 +5,7 @@
 #include <string>
 
 #include "config/loader.h"
+#include "doctor/doctor.h"
 #include "module_loader/check_config.h"
 #include "module_loader/list_modules.h"
 #include "proxy/server.h"
@@ -24,10 +25,6 @@ void usage(FILE* out) {
 
 }  // namespace
 
-#if __has_include("doctor/doctor.h")
-#include "doctor/doctor.h"
-#define GANTRY_HAS_DOCTOR 1
-#endif
 
 int main(int argc, char** argv) {
   std::string config = "/etc/gantry/gantry.toml";
@@ -37,12 +34,7 @@ int main(int argc, char** argv) {
     return gantry::modules::list_modules_cli(dir, stdout);
   }
   if (argc >= 2 && std::strcmp(argv[1], "doctor") == 0) {
-#ifdef GANTRY_HAS_DOCTOR
     return gantry::doctor::main(argc - 1, argv + 1);
-#else
-    std::fprintf(stderr, "gantry: doctor is not built in\n");
-    return 2;
-#endif
   }
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];

@@ -110,10 +110,15 @@ void ClientSession::parse(const char* p, size_t n) {
       conn_->set_timer(snap_->cfg->timeouts.client_head);
     }
     size_t used = 0;
+    // Counted before parsing: the exchange may log from inside the parser.
+    // Bytes of a pipelined next request are taken back below.
+    Exchange* counted = exchange_.get();
+    counted->add_bytes_in(n);
     in_parse_ = true;
     http::ParseResult r = parser_.feed(p, n, &used);
     in_parse_ = false;
-    if (exchange_) exchange_->add_bytes_in(used);
+    if (exchange_.get() == counted && r != http::ParseResult::kError)
+      counted->add_bytes_in(-static_cast<int64_t>(n - used));
     if (state_ == State::kClosed || state_ == State::kLingering) return;
     switch (r) {
       case http::ParseResult::kError:

@@ -32,7 +32,7 @@ class Exchange final : public gantry_stream, public http::ParserEvents {
   void on_request_body(const char* p, size_t n);
   void on_request_end();
   bool request_done() const { return request_done_; }
-  void add_bytes_in(size_t n) { bytes_in_ += n; }
+  void add_bytes_in(int64_t n) { bytes_in_ += static_cast<uint64_t>(n); }
   bool response_started() const { return response_started_; }
 
   // Upstream side, driven by UpstreamConn.

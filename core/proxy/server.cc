@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "config/loader.h"
+#include "doctor/doctor.h"
 #include "loop/main_thread.h"
 #include "loop/main_thread_internal.h"
 #include "net/listen_socket.h"
@@ -178,6 +179,7 @@ bool Server::apply_config(bool initial) {
   health_ = std::make_unique<upstream::HealthChecker>(&loop_, (*snap)->cfg, &(*snap)->health);
   health_->start();
   current_ = *snap;
+  if (initial) doctor::log_startup_summary(c);
   for (const config::Listener& l : c.listeners)
     if (fresh.count(l.bind.text))
       GLOG_INFO("listening on %s (%s%s)", l.bind.text.c_str(), l.name.c_str(),
