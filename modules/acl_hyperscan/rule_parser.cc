@@ -260,6 +260,8 @@ bool parse_response(const CfgReader& r, const gantry_cfg_t* t, const std::string
   }
   if (const gantry_cfg_t* h = r.host()->cfg_get(t, "headers")) {
     if (!r.is(h, GANTRY_CFG_TABLE)) return r.fail(h, what + ".headers: expected a table");
+    // request_eval.cc hands at most 32 headers (with Location) to respond().
+    if (r.host()->cfg_size(h) > 30) return r.fail(h, what + ".headers: at most 30 headers");
     for (size_t i = 0; i < r.host()->cfg_size(h); ++i) {
       std::string key;
       std::string value;

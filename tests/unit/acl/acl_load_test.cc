@@ -112,7 +112,7 @@ const BadConfig kBad[] = {
     {"two_predicates", "[[module.config.acl]]\nname = \"a\"\npath_beg = \"/x\"\nhost = \"h\"\n",
      "host = ", "one predicate per acl"},
     {"two_predicates_reported_at_the_second", "[[module.config.acl]]\nname = \"a\"\nsrc = \"::1\"\npath = \"/\"\n",
-     "path = ", "one predicate per acl"},
+     "path = \"/\"", "one predicate per acl"},
     {"no_predicate", "[[module.config.acl]]\nname = \"a\"\nignore_case = true\n", "[[module.config.acl]]",
      "no predicate"},
     {"bad_name", "[[module.config.acl]]\nname = \"a b\"\npath = \"/\"\n", "name = \"a b\"",
