@@ -150,7 +150,9 @@ TEST(HandshakeOriginTest, AllowedOrigins) {
     void* ctx = nullptr;
     ws.request(&s, &ctx);
     ws.end(&s, ctx);
-    if (s.status == 403) EXPECT_EQ(s.note("ws_refused"), "origin");
+    if (s.status == 403) {
+      EXPECT_EQ(s.note("ws_refused"), "origin");
+    }
     return s.status;
   };
   EXPECT_EQ(status("https://app.example.com"), 0);
