@@ -60,9 +60,24 @@ TEST(SocketTuningSockets, ListenerOptionsReachListeningAndAcceptedSockets) {
   EXPECT_EQ(get_int(afd, IPPROTO_TCP, TCP_QUICKACK), 0);  // smart accept is on by default
   // listen() wiped TCP_QUICKACK on the listening socket; the first accept restored it.
   EXPECT_EQ(get_int(lfd, IPPROTO_TCP, TCP_QUICKACK), 0);
-  // Later connections inherit it from the listening socket.
+}
+
+TEST(SocketTuningSockets, SmartAcceptIsInheritedOnceTheListenerCarriesIt) {
+  Loaded l = load("nodelay = true\n", "");
+  ASSERT_TRUE(l.error.empty()) << l.error;
+  Fds fds;
+  int lfd = fds.add(listen_with_hooks(l));
+  EXPECT_EQ(get_int(lfd, IPPROTO_TCP, TCP_QUICKACK), 1);  // listen() reset it
+  int client = -1;
+  int afd = fds.add(connect_and_accept(lfd, "", &client));
+  fds.add(client);
+  l.hooks().on_accept(l.inst(), l.listener_scope(), nullptr, afd, nullptr);
+  EXPECT_EQ(get_int(afd, IPPROTO_TCP, TCP_QUICKACK), 0);
+  EXPECT_EQ(get_int(lfd, IPPROTO_TCP, TCP_QUICKACK), 0);
+  // A later connection gets it from the listening socket, before any hook
+  // runs (no data sent, so no delayed-ACK timer can clear it meanwhile).
   int client2 = -1;
-  int afd2 = fds.add(connect_and_accept(lfd, "x", &client2));
+  int afd2 = fds.add(connect_and_accept(lfd, "", &client2));
   fds.add(client2);
   EXPECT_EQ(get_int(afd2, IPPROTO_TCP, TCP_QUICKACK), 0);
 }
