@@ -1,0 +1,272 @@
+// The founding scenario end to end: conf/gantry.toml (ports swapped for free
+// ones) with TLS terminated by gantry, /socket.io/ routed by the ACL module to
+// two real Socket.IO 4 servers (node) kept sticky by gantry's cookie, and
+// everything else to a real nginx. The clients are socket.io-client 4
+// (tests/integration/node/sio_client.js), over TLS, in both transports.
+#include <signal.h>
+
+#include <chrono>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "harness/harness.h"
+
+namespace gantry::itest {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string node_dir() { return source_dir() + "/tests/integration/node"; }
+
+// The JavaScript peers need `npm install` in tests/integration/node
+// (scripts/setup.sh runs it). Without them these tests fail, loudly.
+::testing::AssertionResult node_peers_present() {
+  for (const char* pkg : {"socket.io", "socket.io-client"}) {
+    std::string p = node_dir() + "/node_modules/" + pkg + "/package.json";
+    if (!file_exists(p))
+      return ::testing::AssertionFailure()
+             << "missing " << p << ": run `npm install` in " << node_dir()
+             << " (scripts/setup.sh does it)";
+  }
+  return ::testing::AssertionSuccess();
+}
+
+// Replaces every occurrence; a pattern that is not there is a test bug (the
+// scenario config changed), reported instead of silently testing something else.
+::testing::AssertionResult replace_all(std::string* s, const std::string& from,
+                                       const std::string& to) {
+  size_t at = s->find(from);
+  if (at == std::string::npos)
+    return ::testing::AssertionFailure() << "conf/gantry.toml has no \"" << from << "\"";
+  for (; at != std::string::npos; at = s->find(from, at + to.size())) s->replace(at, from.size(), to);
+  return ::testing::AssertionSuccess();
+}
+
+// One sio_echo_server.js process on a kernel-chosen port.
+class SocketIoServer {
+ public:
+  SocketIoServer(std::string name, std::string dir) : name_(std::move(name)), dir_(std::move(dir)) {}
+  bool start() {
+    if (!proc_.start({"node", node_dir() + "/sio_echo_server.js", "--name", name_, "--port", "0"},
+                     log_path(), dir_ + "/sio-" + name_ + ".err"))
+      return false;
+    for (int i = 0; i < 600 && proc_.running(); ++i) {
+      std::string out = read_file(log_path());
+      size_t at = out.find("listening ");
+      if (at != std::string::npos && out.find('\n', at) != std::string::npos) {
+        port_ = static_cast<uint16_t>(std::stoi(out.substr(at + 10)));
+        return true;
+      }
+      std::this_thread::sleep_for(50ms);
+    }
+    return false;
+  }
+  void kill() { proc_.kill_and_wait(); }
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+  std::string log() const { return read_file(log_path()); }
+  const std::string& name() const { return name_; }
+
+ private:
+  std::string log_path() const { return dir_ + "/sio-" + name_ + ".log"; }
+  std::string name_;
+  std::string dir_;
+  Subprocess proc_;
+  uint16_t port_ = 0;
+};
+
+struct ClientRun {
+  JsonValue result;  // the client's last JSON line
+  std::string output;
+  bool ok() const { return result["ok"].as_bool(); }
+};
+
+class SocketIoScenarioTest : public IntegrationTest {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(node_peers_present());
+    RunResult certs = run_command(
+        {"sh", source_dir() + "/conf/scenario/make_certs.sh", tmp().file("scenario/certs")},
+        tmp().path());
+    ASSERT_TRUE(certs.status.ok()) << certs.err;
+    a_ = std::make_unique<SocketIoServer>("A", tmp().path());
+    b_ = std::make_unique<SocketIoServer>("B", tmp().path());
+    ASSERT_TRUE(a_->start()) << a_->log();
+    ASSERT_TRUE(b_->start()) << b_->log();
+    nginx_ = std::make_unique<NginxBackend>(tmp().file("nginx"));
+    nginx_->add_file("index.html", "<h1>the nginx page</h1>\n");
+    ASSERT_TRUE(nginx_->start()) << nginx_->error_log();
+  }
+  void TearDown() override {
+    IntegrationTest::TearDown();
+    if (a_) a_->kill();
+    if (b_) b_->kill();
+  }
+
+  // conf/gantry.toml with this test's ports; `balance` replaces the
+  // Socket.IO backend's balance line when not empty.
+  void start_scenario(const std::string& balance = "") {
+    std::ifstream in(source_dir() + "/conf/gantry.toml");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    std::string cfg = ss.str();
+    ASSERT_FALSE(cfg.empty()) << "cannot read conf/gantry.toml";
+    ASSERT_TRUE(replace_all(&cfg, "127.0.0.1:8443", "127.0.0.1:" + std::to_string(port())));
+    ASSERT_TRUE(replace_all(&cfg, "\"127.0.0.1:3001\"", "\"" + a_->address() + "\""));
+    ASSERT_TRUE(replace_all(&cfg, "\"127.0.0.1:3002\"", "\"" + b_->address() + "\""));
+    ASSERT_TRUE(replace_all(&cfg, "\"127.0.0.1:8081\"", "\"" + nginx_->address() + "\""));
+    if (!balance.empty()) {
+      ASSERT_TRUE(replace_all(&cfg, "balance = \"cookie\"", "balance = \"" + balance + "\""));
+    }
+    cfg = "modules_dir = \"" + modules_dir() + "\"\n" + cfg;
+    std::string path = tmp().write("gantry.toml", cfg);  // certs resolve next to it
+    RunResult check = check_config(path, tmp().path());
+    ASSERT_TRUE(check.status.ok()) << "gantry -t refuses the scenario: " << check.out << check.err;
+    ASSERT_TRUE(start_gantry(path));
+  }
+
+  std::vector<std::string> client_args(const std::string& transport,
+                                       const std::vector<std::string>& extra) {
+    std::vector<std::string> argv = {"node", node_dir() + "/sio_client.js", "--url",
+                                     "https://127.0.0.1:" + std::to_string(port()),
+                                     "--transport", transport};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return argv;
+  }
+
+  ClientRun run_client(const std::string& transport, const std::vector<std::string>& extra = {}) {
+    RunResult r = run_command(client_args(transport, extra), tmp().path(), 120000ms);
+    ClientRun run;
+    run.output = r.out + r.err;
+    std::string last = r.out.substr(0, r.out.find_last_not_of('\n') + 1);
+    last = last.substr(last.rfind('\n') == std::string::npos ? 0 : last.rfind('\n') + 1);
+    std::string error;
+    if (!parse_json(last, &run.result, &error)) run.output += "\n(no JSON result: " + error + ")";
+    return run;
+  }
+
+  std::string servers_of(const ClientRun& r) {
+    std::string s;
+    for (const JsonValue& v : r.result["servers"].as_array()) s += v.as_string() + " ";
+    return s;
+  }
+
+  std::unique_ptr<SocketIoServer> a_, b_;
+  std::unique_ptr<NginxBackend> nginx_;
+};
+
+TEST_F(SocketIoScenarioTest, WebSocketTransportOverTls) {
+  ASSERT_NO_FATAL_FAILURE(start_scenario());
+  ClientRun r = run_client("websocket", {"--messages", "200", "--binary", "1048576"});
+  ASSERT_TRUE(r.ok()) << r.output;
+  EXPECT_EQ(r.result["echoed"].as_number(), 200);
+  EXPECT_TRUE(r.result["binary_ok"].as_bool());
+  EXPECT_EQ(r.result["transport"].as_string(), "websocket");
+  EXPECT_TRUE(gantry().wait_for_output("upgraded", 10s)) << gantry().stdout_text();
+  // The tunnel's message counts reach the access log after the close handshake
+  // (Socket.IO's client closes the WebSocket with 1000/1005).
+  EXPECT_TRUE(gantry().wait_for_output("ws_msgs_in=", 10s)) << gantry().stdout_text();
+}
+
+TEST_F(SocketIoScenarioTest, PollingWithTwoServersStaysOnOne) {
+  ASSERT_NO_FATAL_FAILURE(start_scenario());
+  for (int session = 0; session < 3; ++session) {
+    ClientRun r = run_client("polling", {"--messages", "40", "--binary", "65536"});
+    ASSERT_TRUE(r.ok()) << r.output;
+    EXPECT_EQ(r.result["transport"].as_string(), "polling");
+    EXPECT_EQ(r.result["servers"].as_array().size(), 1u) << servers_of(r);
+  }
+  EXPECT_EQ(a_->log().find("Session ID unknown"), std::string::npos) << a_->log();
+  EXPECT_EQ(b_->log().find("Session ID unknown"), std::string::npos) << b_->log();
+}
+
+TEST_F(SocketIoScenarioTest, PollingWithoutStickinessFails) {
+  // The control for the test above: round robin splits a session's polls
+  // between the servers, which is exactly what the cookie prevents.
+  ASSERT_NO_FATAL_FAILURE(start_scenario("roundrobin"));
+  ClientRun r = run_client("polling", {"--messages", "40", "--timeout", "15000"});
+  EXPECT_FALSE(r.ok() && r.result["servers"].as_array().size() == 1u) << r.output;
+  EXPECT_NE((a_->log() + b_->log()).find("Session ID unknown"), std::string::npos)
+      << a_->log() << b_->log();
+}
+
+TEST_F(SocketIoScenarioTest, PollingThenUpgradeToWebSocket) {
+  ASSERT_NO_FATAL_FAILURE(start_scenario());
+  ClientRun r = run_client("upgrade", {"--messages", "50", "--binary", "1048576"});
+  ASSERT_TRUE(r.ok()) << r.output;
+  EXPECT_EQ(r.result["transport"].as_string(), "websocket");
+  EXPECT_EQ(r.result["servers"].as_array().size(), 1u) << servers_of(r);
+  EXPECT_TRUE(gantry().wait_for_output("upgraded", 10s));
+  EXPECT_EQ((a_->log() + b_->log()).find("Session ID unknown"), std::string::npos);
+}
+
+TEST_F(SocketIoScenarioTest, ServerInitiatedClose) {
+  ASSERT_NO_FATAL_FAILURE(start_scenario());
+  ClientRun r = run_client("websocket", {"--messages", "5", "--close", "server"});
+  ASSERT_TRUE(r.ok()) << r.output;
+  EXPECT_EQ(r.result["disconnect"].as_string(), "io server disconnect");
+}
+
+TEST_F(SocketIoScenarioTest, BackendKilledMidTunnel) {
+  ASSERT_NO_FATAL_FAILURE(start_scenario());
+  Subprocess client;
+  std::string out = tmp().file("client-wait.out");
+  ASSERT_TRUE(client.start(client_args("websocket", {"--messages", "5", "--close", "wait"}), out,
+                           tmp().file("client-wait.err")));
+  std::string text;
+  for (int i = 0; i < 1200 && text.find("\"ready\"") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(50ms);
+    text = read_file(out);
+    if (!client.running()) break;
+  }
+  ASSERT_NE(text.find("\"ready\""), std::string::npos) << text << read_file(tmp().file("client-wait.err"));
+  bool on_a = text.find("\"A\"") != std::string::npos;
+  (on_a ? a_ : b_)->kill();
+  auto status = client.wait_exit(30000ms);
+  ASSERT_TRUE(status.has_value()) << "the client did not see the tunnel close";
+  EXPECT_NE(read_file(out).find("transport close"), std::string::npos) << read_file(out);
+  // gantry is fine and new sessions go to the server that is left.
+  EXPECT_TRUE(gantry().running());
+  ClientRun again;
+  for (int attempt = 0; attempt < 5 && !again.ok(); ++attempt)
+    again = run_client("websocket", {"--messages", "5"});
+  ASSERT_TRUE(again.ok()) << again.output;
+  EXPECT_EQ(servers_of(again), std::string(on_a ? "B " : "A "));
+}
+
+TEST_F(SocketIoScenarioTest, EverythingElseGoesToNginx) {
+  ASSERT_NO_FATAL_FAILURE(start_scenario());
+  CurlResult page = run_curl({"-k", "https://127.0.0.1:" + std::to_string(port()) + "/index.html"},
+                             tmp().path());
+  ASSERT_TRUE(page.ok()) << page.error;
+  EXPECT_EQ(page.http_code, 200);
+  EXPECT_EQ(page.body, "<h1>the nginx page</h1>\n");
+  // And /socket.io/ is not nginx's: the Socket.IO server serves its client.
+  CurlResult js = run_curl(
+      {"-k", "https://127.0.0.1:" + std::to_string(port()) + "/socket.io/socket.io.js"},
+      tmp().path());
+  ASSERT_TRUE(js.ok()) << js.error;
+  EXPECT_EQ(js.http_code, 200);
+  EXPECT_NE(js.body.find("Socket.IO"), std::string::npos);
+}
+
+TEST_F(SocketIoScenarioTest, ScenarioPageIsServed) {
+  // The demo's own page (conf/scenario/www) loads its client from /socket.io/.
+  std::string page = read_file(source_dir() + "/conf/scenario/www/index.html");
+  ASSERT_FALSE(page.empty());
+  nginx_ = std::make_unique<NginxBackend>(tmp().file("nginx2"));
+  nginx_->add_file("index.html", page);
+  ASSERT_TRUE(nginx_->start()) << nginx_->error_log();
+  ASSERT_NO_FATAL_FAILURE(start_scenario());
+  CurlResult r = run_curl({"-k", "https://127.0.0.1:" + std::to_string(port()) + "/"},
+                          tmp().path());
+  ASSERT_TRUE(r.ok()) << r.error;
+  EXPECT_EQ(r.http_code, 200);
+  EXPECT_NE(r.body.find("<script src=\"/socket.io/socket.io.js\"></script>"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace gantry::itest
