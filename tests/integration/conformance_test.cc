@@ -181,7 +181,7 @@ std::string ConformanceTest::run_probe(const Probe& p, size_t index, bool* warne
   o.response = r.ok();
   o.status = r.response.status;
   o.closed = r.status == ReadStatus::kClosed;
-  if (o.response && p.expected.find("close") != std::string::npos) o.closed_after = c.wait_closed(kProbeWait);
+  if (o.response && p.expected.find("+ close") != std::string::npos) o.closed_after = c.wait_closed(kProbeWait);
   c.close();
 
   // A sentinel request on a fresh connection: it must work, and it flushes
