@@ -336,6 +336,10 @@ class WsClient {
     }
   }
   void shutdown_write() { ::shutdown(fd_, SHUT_WR); }
+  void close() {
+    ::close(fd_);
+    fd_ = -1;
+  }
 
  private:
   int fd_ = -1;
@@ -405,6 +409,7 @@ TEST_F(WebSocketTest, ValidUpgradeTunnelsAndEchoes) {
   EXPECT_EQ(f.opcode, 8);
   EXPECT_EQ(f.payload, close_payload(1000));
   EXPECT_TRUE(c.wait_eof());
+  c.close();  // as a client does once the close handshake is over
   std::string line = log_line("/chat");
   EXPECT_NE(line.find(" 101 "), std::string::npos) << line;
   EXPECT_NE(line.find("upgraded"), std::string::npos) << line;
@@ -562,6 +567,7 @@ TEST_F(WebSocketTest, MessageCountsAndCloseCodeInTheLog) {
   ASSERT_TRUE(c.send_frame(8, close_payload(4000)));
   EXPECT_EQ(c.next().opcode, 8);
   EXPECT_TRUE(c.wait_eof());
+  c.close();
   std::string line = log_line("/chat");
   EXPECT_NE(line.find("ws_close=4000 ws_close_by=client"), std::string::npos) << line;
   EXPECT_NE(line.find("ws_msgs_in=3 ws_msgs_out=3"), std::string::npos) << line;

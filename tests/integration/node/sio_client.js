@@ -90,9 +90,20 @@ socket.on("hello", async (hello) => {
     if (mode === "polling" && result.transport !== "polling") throw new Error("not polling");
     if (mode !== "polling" && result.transport !== "websocket") throw new Error("not websocket");
     if (closeMode === "client") {
+      // Finish once the WebSocket close handshake is over, as a browser tab
+      // that stays open would, so the proxy sees a clean close.
+      const ws = mode !== "polling" ? socket.io.engine.transport.ws : null;
       socket.disconnect();
       clearTimeout(timer);
-      finish(true);
+      if (ws && typeof ws.once === "function") {
+        ws.once("close", (code) => {
+          result.close_code = code;
+          finish(true);
+        });
+        setTimeout(() => finish(true), 5000);
+      } else {
+        finish(true);
+      }
     } else if (closeMode === "server") {
       socket.once("disconnect", (reason) => {
         result.disconnect = reason;
