@@ -87,6 +87,17 @@ struct Rule {
   Redirect redirect;         // kRedirect
 };
 
+// Consecutive rules of the form `if = "one_acl"` whose ACL has only string
+// predicates. Instead of testing them one by one, the request walks the set
+// bits of the bitset and jumps to the first rule one of them names, so a
+// request that matches none of 10,000 such rules costs one pass over the
+// bitset words, not 10,000 condition evaluations.
+struct RuleRun {
+  uint32_t begin = 0;
+  uint32_t end = 0;             // one past the last rule
+  std::vector<uint32_t> fields;  // every field the run's predicates read
+};
+
 struct AclConfig {
   std::vector<FieldSpec> fields;
   std::vector<Predicate> preds;
@@ -94,9 +105,14 @@ struct AclConfig {
   std::unordered_map<std::string, uint32_t> acl_by_name;  // index into acls
   ConditionSet conditions;
   std::vector<Rule> rules;
+  std::vector<RuleRun> runs;
+  std::vector<int32_t> run_of_rule;                // per rule: index in runs, or -1
+  std::vector<std::vector<uint32_t>> rules_of_pred;  // per predicate: simple rules using it, ascending
   std::string default_backend;  // empty: leave the request to later modules and core routes
   std::string cache_dir;        // resolved; empty: no on-disk cache
 
+  // Builds runs, run_of_rule and rules_of_pred once the rules are parsed.
+  void index_rules();
   // Index of the field, adding it if new.
   uint32_t field_index(const FieldSpec& spec);
   // Index of the ACL named `name`, or -1.

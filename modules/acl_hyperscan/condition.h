@@ -51,6 +51,7 @@ class ConditionSet {
   }
 
   size_t size() const { return nodes_.size(); }
+  const CondNode& node(uint32_t i) const { return nodes_[i]; }
 
  private:
   friend class ConditionParser;

@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 
@@ -37,8 +38,20 @@ class RequestEval {
   gantry_action_t run() {
     std::fill(ws_->bits.begin(), ws_->bits.end(), 0);
     std::fill(ws_->scanned.begin(), ws_->scanned.end(), 0);
-    for (const Rule& rule : cfg_.rules) {
-      if (!rule_matches(rule)) continue;
+    const uint32_t n = static_cast<uint32_t>(cfg_.rules.size());
+    for (uint32_t i = 0; i < n; ++i) {
+      int32_t run = cfg_.run_of_rule[i];
+      if (run >= 0) {
+        // Jump to the first rule of the run, from i on, that a set bit names.
+        i = first_hit(cfg_.runs[static_cast<uint32_t>(run)], i);
+        if (i >= cfg_.runs[static_cast<uint32_t>(run)].end) {
+          i = cfg_.runs[static_cast<uint32_t>(run)].end - 1;  // the loop's ++i leaves the run
+          continue;
+        }
+      } else if (!rule_matches(cfg_.rules[i])) {
+        continue;
+      }
+      const Rule& rule = cfg_.rules[i];
       if (!rule.name.empty() && host_->log_note != nullptr)
         host_->log_note(s_, as_str("acl_rule"), as_str(rule.name));
       apply_header_actions(rule);
@@ -65,6 +78,25 @@ class RequestEval {
     bool v = cfg_.conditions.eval(static_cast<uint32_t>(rule.cond),
                                   [this](uint32_t acl) { return acl_true(acl); });
     return v != rule.negate;
+  }
+
+  // The first rule in [from, run.end) whose single ACL is true, or run.end.
+  uint32_t first_hit(const RuleRun& run, uint32_t from) {
+    for (uint32_t f : run.fields)
+      if (!ws_->scanned[f]) scan_field(f);
+    uint32_t best = run.end;
+    const std::vector<uint64_t>& bits = ws_->bits;
+    for (size_t w = 0; w < bits.size(); ++w) {
+      uint64_t word = bits[w];
+      while (word != 0) {
+        uint32_t p = static_cast<uint32_t>(w * 64 + static_cast<size_t>(__builtin_ctzll(word)));
+        word &= word - 1;
+        const std::vector<uint32_t>& rules = cfg_.rules_of_pred[p];
+        auto it = std::lower_bound(rules.begin(), rules.end(), from);
+        if (it != rules.end() && *it < best) best = *it;
+      }
+    }
+    return best;
   }
 
   bool acl_true(uint32_t acl) {

@@ -478,6 +478,7 @@ bool parse_module_config(const CfgReader& r, const gantry_cfg_t* config, AclConf
   }
   if (const gantry_cfg_t* d = r.host()->cfg_get(config, "default_backend"))
     if (!r.string(d, "default_backend", &out->default_backend)) return false;
+  out->index_rules();
 
   std::string cache_dir = "auto";
   if (const gantry_cfg_t* c = r.host()->cfg_get(config, "cache_dir"))
@@ -490,6 +491,33 @@ bool parse_module_config(const CfgReader& r, const gantry_cfg_t* config, AclConf
     out->cache_dir = r.resolve_path(cache_dir);
   }
   return true;
+}
+
+void AclConfig::index_rules() {
+  run_of_rule.assign(rules.size(), -1);
+  rules_of_pred.assign(preds.size(), {});
+  for (uint32_t i = 0; i < rules.size(); ++i) {
+    const Rule& rule = rules[i];
+    if (rule.cond < 0 || rule.negate) continue;
+    const CondNode& root = conditions.node(static_cast<uint32_t>(rule.cond));
+    if (root.op != CondNode::Op::kAcl) continue;
+    const Acl& acl = acls[root.acl];
+    bool simple = !acl.preds.empty();
+    for (uint32_t p : acl.preds) simple = simple && preds[p].kind == PredKind::kString;
+    if (!simple) continue;
+    if (i == 0 || run_of_rule[i - 1] < 0) {
+      runs.push_back(RuleRun{i, i, {}});
+    }
+    RuleRun& run = runs.back();
+    run.end = i + 1;
+    run_of_rule[i] = static_cast<int32_t>(runs.size() - 1);
+    for (uint32_t p : acl.preds) {
+      if (rules_of_pred[p].empty() || rules_of_pred[p].back() != i) rules_of_pred[p].push_back(i);
+      uint32_t f = preds[p].field;
+      if (std::find(run.fields.begin(), run.fields.end(), f) == run.fields.end())
+        run.fields.push_back(f);
+    }
+  }
 }
 
 uint32_t AclConfig::field_index(const FieldSpec& spec) {
