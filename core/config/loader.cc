@@ -172,7 +172,10 @@ std::string default_modules_dir() {
   ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
   if (n > 0) {
     buf[n] = '\0';
-    std::string dir = dirname_of(buf) + "/modules";
+    std::string exe_dir = dirname_of(buf);
+    std::string dir = exe_dir + "/modules";  // build tree
+    if (is_dir(dir)) return dir;
+    dir = exe_dir + "/../lib/gantry/modules";  // an installed prefix, wherever it moved
     if (is_dir(dir)) return dir;
   }
   return GANTRY_INSTALL_MODULES_DIR;

@@ -42,7 +42,12 @@ Conn::~Conn() {
 
 int Conn::accept_from(uv_stream_t* server) {
   int r = uv_accept(server, reinterpret_cast<uv_stream_t*>(&tcp_));
-  if (r == 0) tcp_open_ = true;
+  if (r == 0) {
+    tcp_open_ = true;
+    // A proxy writes whole messages; Nagle would hold the last segment of a
+    // response until the client's delayed ACK. socket hooks may undo this.
+    uv_tcp_nodelay(&tcp_, 1);
+  }
   return r;
 }
 
@@ -55,6 +60,7 @@ int Conn::open_socket(int family) {
     return r;
   }
   tcp_open_ = true;
+  uv_tcp_nodelay(&tcp_, 1);
   return 0;
 }
 
