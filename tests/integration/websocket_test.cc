@@ -14,6 +14,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstring>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -593,6 +594,23 @@ TEST_F(WebSocketTest, OtherUpgradesRejected) {
   ASSERT_TRUE(r.ok()) << r.error;
   EXPECT_EQ(r.response.status, 400);
   EXPECT_EQ(backend_.connections(), 0u);
+}
+
+TEST_F(WebSocketTest, ManyTunnelsHeldOpenAtOnce) {
+  // Every tunnel is opened before any is used, so they are all open at once;
+  // then each echoes a message of its own, with frame awareness on.
+  ASSERT_NO_FATAL_FAILURE(start("count_messages = true\n"));
+  constexpr int kTunnels = 400;
+  std::vector<std::unique_ptr<WsClient>> clients;
+  for (int i = 0; i < kTunnels; ++i) {
+    clients.push_back(std::make_unique<WsClient>());
+    ASSERT_TRUE(clients.back()->connect(port())) << i;
+    ASSERT_EQ(clients.back()->handshake().status, 101) << i;
+  }
+  EXPECT_EQ(backend_.connections(), static_cast<size_t>(kTunnels));
+  for (int i = 0; i < kTunnels; ++i) ASSERT_TRUE(clients[i]->send_frame(1, "t" + std::to_string(i)));
+  for (int i = 0; i < kTunnels; ++i) ASSERT_EQ(clients[i]->next().payload, "t" + std::to_string(i));
+  EXPECT_TRUE(gantry().running());
 }
 
 TEST_F(WebSocketTest, BackendGoneMidTunnelClosesTheClient) {
