@@ -8,7 +8,7 @@
 namespace gantry::tls {
 
 struct ClientHelloFacts {
-  std::string sni;           // lower-case, no trailing dot; empty: none sent
+  std::string sni;            // lower-case, no trailing dot; empty: none sent
   bool ecdsa_sigalg = false;  // signature_algorithms lists an ECDSA scheme
   bool has_sigalgs = false;
   bool offers_tls13 = false;  // supported_versions lists TLS 1.3

@@ -107,7 +107,9 @@ CtxPtr new_ctx(const Settings& s, Reporter& rep) {
   SSL_CTX* c = ctx.get();
   SSL_CTX_set_min_proto_version(c, static_cast<uint16_t>(s.min_version));
   if (s.max_version != 0) SSL_CTX_set_max_proto_version(c, static_cast<uint16_t>(s.max_version));
-  const char* ciphers = !s.ciphers.empty() ? s.ciphers.c_str() : s.is_server ? kServerCiphers : nullptr;
+  const char* ciphers = !s.ciphers.empty() ? s.ciphers.c_str()
+                        : s.is_server      ? kServerCiphers
+                                           : nullptr;
   if (ciphers != nullptr && SSL_CTX_set_cipher_list(c, ciphers) != 1) {
     rep.error(s.ciphers_at, "ciphers: " + take_ssl_errors());
     return nullptr;

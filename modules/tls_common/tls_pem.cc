@@ -61,8 +61,10 @@ bool load_key(const std::string& pem, const FileRef& file, bool key_in_cert, Rep
     std::string why = take_ssl_errors();
     std::string msg = key_in_cert ? "no private key in '" + file.path + "' (set 'key')"
                                   : "cannot read private key '" + file.path + "'";
-    if (pem.find("ENCRYPTED") != std::string::npos) msg += ": encrypted keys are not supported";
-    else if (!why.empty()) msg += ": " + why;
+    if (pem.find("ENCRYPTED") != std::string::npos)
+      msg += ": encrypted keys are not supported";
+    else if (!why.empty())
+      msg += ": " + why;
     rep.error(file.at, msg);
     return false;
   }
@@ -75,8 +77,8 @@ void check_validity(const LoadedCert& c, const FileRef& file, Reporter& rep) {
   if (not_after != nullptr && X509_cmp_current_time(not_after) < 0) {
     rep.warn(file.at, "certificate '" + file.path + "' expired on " + asn1_time_text(not_after));
   } else if (not_before != nullptr && X509_cmp_current_time(not_before) > 0) {
-    rep.warn(file.at, "certificate '" + file.path + "' is not valid before " +
-                          asn1_time_text(not_before));
+    rep.warn(file.at,
+             "certificate '" + file.path + "' is not valid before " + asn1_time_text(not_before));
   }
 }
 
@@ -100,7 +102,8 @@ bool read_file(const std::string& path, std::string* out, std::string* why) {
 
 std::vector<std::string> cert_names(X509* x) {
   std::vector<std::string> names;
-  auto* sans = static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(x, NID_subject_alt_name, nullptr, nullptr));
+  auto* sans =
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(x, NID_subject_alt_name, nullptr, nullptr));
   if (sans != nullptr) {
     for (size_t i = 0; i < static_cast<size_t>(sk_GENERAL_NAME_num(sans)); ++i) {
       const GENERAL_NAME* gn = sk_GENERAL_NAME_value(sans, i);
@@ -146,13 +149,14 @@ bool load_cert(const CertSpec& spec, Reporter& rep, LoadedCert* out) {
   if (X509_check_private_key(out->leaf.get(), out->key.get()) != 1) {
     ERR_clear_error();
     const FileRef& at = spec.key.empty() ? spec.cert : spec.key;
-    rep.error(at.at, "private key '" + at.path + "' does not match certificate '" +
-                         spec.cert.path + "'");
+    rep.error(at.at,
+              "private key '" + at.path + "' does not match certificate '" + spec.cert.path + "'");
     return false;
   }
   int type = EVP_PKEY_id(out->key.get());
   if (type != EVP_PKEY_EC && type != EVP_PKEY_RSA) {
-    rep.error(spec.cert.at, "certificate '" + spec.cert.path + "': only RSA and ECDSA keys are supported");
+    rep.error(spec.cert.at,
+              "certificate '" + spec.cert.path + "': only RSA and ECDSA keys are supported");
     return false;
   }
   out->ecdsa = type == EVP_PKEY_EC;

@@ -30,9 +30,12 @@ ssl_select_cert_result_t on_client_hello(const SSL_CLIENT_HELLO* ch) {
   ClientHelloFacts facts;
   const uint8_t* p = nullptr;
   size_t n = 0;
-  if (SSL_early_callback_ctx_extension_get(ch, TLSEXT_TYPE_server_name, &p, &n)) parse_sni(p, n, &facts);
-  if (SSL_early_callback_ctx_extension_get(ch, TLSEXT_TYPE_signature_algorithms, &p, &n)) parse_sigalgs(p, n, &facts);
-  if (SSL_early_callback_ctx_extension_get(ch, TLSEXT_TYPE_supported_versions, &p, &n)) parse_supported_versions(p, n, &facts);
+  if (SSL_early_callback_ctx_extension_get(ch, TLSEXT_TYPE_server_name, &p, &n))
+    parse_sni(p, n, &facts);
+  if (SSL_early_callback_ctx_extension_get(ch, TLSEXT_TYPE_signature_algorithms, &p, &n))
+    parse_sigalgs(p, n, &facts);
+  if (SSL_early_callback_ctx_extension_get(ch, TLSEXT_TYPE_supported_versions, &p, &n))
+    parse_supported_versions(p, n, &facts);
   parse_cipher_suites(ch->cipher_suites, ch->cipher_suites_len, &facts);
   s->server->select_certificate(s, facts);
   return ssl_select_cert_success;
@@ -44,8 +47,10 @@ int on_client_hello(SSL* ssl, int* /*alert*/, void* /*arg*/) {
   const unsigned char* p = nullptr;
   size_t n = 0;
   if (SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_server_name, &p, &n)) parse_sni(p, n, &facts);
-  if (SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_signature_algorithms, &p, &n)) parse_sigalgs(p, n, &facts);
-  if (SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_supported_versions, &p, &n)) parse_supported_versions(p, n, &facts);
+  if (SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_signature_algorithms, &p, &n))
+    parse_sigalgs(p, n, &facts);
+  if (SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_supported_versions, &p, &n))
+    parse_supported_versions(p, n, &facts);
   n = SSL_client_hello_get0_ciphers(ssl, &p);
   parse_cipher_suites(p, n, &facts);
   s->server->select_certificate(s, facts);
@@ -71,7 +76,8 @@ int on_alpn(SSL* ssl, const unsigned char** out, unsigned char* out_len, const u
   for (size_t i = 0; i < ours.size(); i += 1 + static_cast<uint8_t>(ours[i])) {
     auto len = static_cast<uint8_t>(ours[i]);
     for (unsigned j = 0; j < in_len; j += 1u + in[j]) {
-      if (in[j] == len && j + 1 + len <= in_len && std::memcmp(in + j + 1, ours.data() + i + 1, len) == 0) {
+      if (in[j] == len && j + 1 + len <= in_len &&
+          std::memcmp(in + j + 1, ours.data() + i + 1, len) == 0) {
         *out = in + j + 1;
         *out_len = len;
         return SSL_TLSEXT_ERR_OK;
@@ -94,7 +100,8 @@ bool set_mac_key(MacCtx* mac, const uint8_t* key) {
   char digest[] = "SHA256";
   OSSL_PARAM params[] = {
       OSSL_PARAM_construct_octet_string(OSSL_MAC_PARAM_KEY, const_cast<uint8_t*>(key), 32),
-      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0), OSSL_PARAM_construct_end()};
+      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+      OSSL_PARAM_construct_end()};
   return EVP_MAC_CTX_set_params(mac, params) == 1;
 }
 #endif
@@ -235,9 +242,11 @@ bool ServerState::configure(SSL_CTX* ctx, CertEntry& entry, Reporter& rep) const
       return false;
     }
     STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(s.client_ca.path.c_str());
-    if (SSL_CTX_load_verify_locations(ctx, s.client_ca.path.c_str(), nullptr) != 1 || names == nullptr) {
+    if (SSL_CTX_load_verify_locations(ctx, s.client_ca.path.c_str(), nullptr) != 1 ||
+        names == nullptr) {
       if (names != nullptr) sk_X509_NAME_pop_free(names, X509_NAME_free);
-      rep.error(s.client_ca.at, "no usable CA certificate in '" + s.client_ca.path + "': " + take_ssl_errors());
+      rep.error(s.client_ca.at,
+                "no usable CA certificate in '" + s.client_ca.path + "': " + take_ssl_errors());
       return false;
     }
     SSL_CTX_set_client_CA_list(ctx, names);  // takes ownership
@@ -257,7 +266,8 @@ bool ServerState::load_ticket_keys(ServerSnapshot* snap, Reporter& rep) const {
       return false;
     }
     if (data.empty() || data.size() % sizeof(TicketKey) != 0) {
-      rep.error(f.at, "ticket key file '" + f.path + "' must hold 80-byte keys (e.g. `openssl rand 80`), not " +
+      rep.error(f.at, "ticket key file '" + f.path +
+                          "' must hold 80-byte keys (e.g. `openssl rand 80`), not " +
                           std::to_string(data.size()) + " bytes");
       return false;
     }
@@ -346,7 +356,8 @@ void ServerState::maybe_check_files() {
   int64_t next = next_check_ms_.load(std::memory_order_relaxed);
   if (now < next) return;
   // One session per interval wins the right to ask.
-  if (!next_check_ms_.compare_exchange_strong(next, now + interval, std::memory_order_relaxed)) return;
+  if (!next_check_ms_.compare_exchange_strong(next, now + interval, std::memory_order_relaxed))
+    return;
   const gantry_host_api_t* h = mod_->host;
   if (h->post != nullptr) {
     auto* arg = new std::weak_ptr<ServerState>(shared_from_this());
@@ -366,7 +377,8 @@ void ServerState::check_files() {
   Reporter rep(mod_, GANTRY_LOG_ERROR);
   std::shared_ptr<const ServerSnapshot> snap = build(rep);
   if (!snap) {
-    log(mod_, GANTRY_LOG_ERROR, "%s: changed TLS files are not usable; new connections keep the previous certificates",
+    log(mod_, GANTRY_LOG_ERROR,
+        "%s: changed TLS files are not usable; new connections keep the previous certificates",
         settings_.table.pos.c_str());
     return;
   }

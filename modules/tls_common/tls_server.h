@@ -34,7 +34,7 @@ struct CertEntry {
 struct ServerSnapshot {
   std::vector<CertEntry> entries;  // [0]: default; its SSL_CTX starts every session
   std::unordered_map<std::string, std::vector<size_t>> by_name;  // "a.b" and "*.b"
-  std::vector<size_t> default_group;  // entries sharing the default's first name
+  std::vector<size_t> default_group;   // entries sharing the default's first name
   std::vector<TicketKey> ticket_keys;  // [0] encrypts
 };
 
@@ -44,8 +44,8 @@ struct FileStamp {
   uint64_t dev = 0, ino = 0, size = 0;
   int64_t mtime_s = 0, mtime_ns = 0;
   bool operator==(const FileStamp& o) const {
-    return err == o.err && dev == o.dev && ino == o.ino && size == o.size &&
-           mtime_s == o.mtime_s && mtime_ns == o.mtime_ns;
+    return err == o.err && dev == o.dev && ino == o.ino && size == o.size && mtime_s == o.mtime_s &&
+           mtime_ns == o.mtime_ns;
   }
 };
 
@@ -82,11 +82,11 @@ class ServerState : public std::enable_shared_from_this<ServerState> {
 
   const Module* mod_;
   const Settings settings_;
-  std::string alpn_;  // wire format of what we announce
-  TicketKey random_key_{};  // used when no ticket_key_file is set
+  std::string alpn_;                            // wire format of what we announce
+  TicketKey random_key_{};                      // used when no ticket_key_file is set
   std::shared_ptr<const ServerSnapshot> snap_;  // std::atomic_load/store only
   std::atomic<int64_t> next_check_ms_{0};
-  std::mutex reload_mu_;  // control path: serializes check_files
+  std::mutex reload_mu_;           // control path: serializes check_files
   std::vector<FileStamp> stamps_;  // of the last attempt
 };
 

@@ -12,13 +12,13 @@ namespace gantry::tls {
 
 struct Session {
   SSL* ssl = nullptr;
-  ByteBuffer in;   // ciphertext from the peer, not yet read by the library
-  ByteBuffer out;  // ciphertext for the peer, not yet taken by the host
-  std::shared_ptr<ServerState> server;     // listener side
+  ByteBuffer in;                        // ciphertext from the peer, not yet read by the library
+  ByteBuffer out;                       // ciphertext for the peer, not yet taken by the host
+  std::shared_ptr<ServerState> server;  // listener side
   std::shared_ptr<const ServerSnapshot> snap;  // certificates this session uses
-  std::shared_ptr<ClientState> client;     // backend side
-  std::string server_name;                 // backend side: SNI sent
-  bool refuse_sni = false;  // strict SNI: the ClientHello named no certificate
+  std::shared_ptr<ClientState> client;         // backend side
+  std::string server_name;                     // backend side: SNI sent
+  bool refuse_sni = false;                     // strict SNI: the ClientHello named no certificate
   bool facts_cached = false;
   std::string peer_der;
   std::string peer_subject;

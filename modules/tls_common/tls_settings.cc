@@ -14,10 +14,18 @@ constexpr uint32_t kT = GANTRY_SCOPE_TRANSPORT;
   { sizeof(gantry_config_key_t), kT, name, type, 0, doc }
 
 // Keys that make sense on one side only; the other side reports them.
-const char* const kServerOnly[] = {"cert",        "key",          "certificates",
-                                   "strict_sni",  "session_tickets", "ticket_key_file",
-                                   "session_cache_size", "session_timeout", "verify_client",
-                                   "client_ca",   "ocsp_staple",  "reload_interval"};
+const char* const kServerOnly[] = {"cert",
+                                   "key",
+                                   "certificates",
+                                   "strict_sni",
+                                   "session_tickets",
+                                   "ticket_key_file",
+                                   "session_cache_size",
+                                   "session_timeout",
+                                   "verify_client",
+                                   "client_ca",
+                                   "ocsp_staple",
+                                   "reload_interval"};
 const char* const kClientOnly[] = {"verify", "ca", "server_name", "client_cert", "client_key"};
 
 struct Reader {
@@ -188,8 +196,7 @@ bool parse_cert_entry(Reader& r, const gantry_cfg_t* entry, CertSpec* out) {
     } else if (k == "ocsp_staple") {
       if (!r.file(v, &out->ocsp, "ocsp_staple")) return false;
     } else {
-      r.rep.error(r.at(v), "certificates: unknown key '" + k +
-                               "' (known: cert, key, ocsp_staple)");
+      r.rep.error(r.at(v), "certificates: unknown key '" + k + "' (known: cert, key, ocsp_staple)");
       return false;
     }
   }
@@ -259,7 +266,8 @@ bool parse_server(Reader& r, Settings* s) {
   }
   if (!r.file_key("client_ca", &s->client_ca)) return false;
   if (s->verify_client != VerifyClient::kNone && s->client_ca.empty()) {
-    r.rep.error(verify_at, "verify_client needs 'client_ca' (the CA file clients are checked against)");
+    r.rep.error(verify_at,
+                "verify_client needs 'client_ca' (the CA file clients are checked against)");
     return false;
   }
   return true;
@@ -268,8 +276,7 @@ bool parse_server(Reader& r, Settings* s) {
 bool parse_client(Reader& r, Settings* s) {
   if (!r.bool_key("verify", &s->verify) || !r.file_key("ca", &s->ca) ||
       !r.string_key("server_name", &s->server_name) ||
-      !r.file_key("client_cert", &s->client_cert) ||
-      !r.file_key("client_key", &s->client_key)) {
+      !r.file_key("client_cert", &s->client_cert) || !r.file_key("client_key", &s->client_key)) {
     return false;
   }
   if (s->client_cert.empty() && !s->client_key.empty()) {
@@ -304,25 +311,38 @@ bool reject_other_side(Reader& r, bool is_server) {
 }  // namespace
 
 const gantry_config_key_t kConfigKeys[] = {
-    GANTRY_TLS_KEY("cert", GANTRY_CFG_STRING, "PEM certificate chain (leaf first); may hold the key too"),
+    GANTRY_TLS_KEY("cert", GANTRY_CFG_STRING,
+                   "PEM certificate chain (leaf first); may hold the key too"),
     GANTRY_TLS_KEY("key", GANTRY_CFG_STRING, "PEM private key of 'cert'"),
-    GANTRY_TLS_KEY("certificates", GANTRY_CFG_ARRAY, "more certificates [{cert, key, ocsp_staple}], picked by SNI and key type"),
-    GANTRY_TLS_KEY("strict_sni", GANTRY_CFG_BOOL, "refuse handshakes whose SNI matches no certificate (default false)"),
-    GANTRY_TLS_KEY("alpn", GANTRY_CFG_ANY, "ALPN protocols in preference order (default [\"http/1.1\"])"),
+    GANTRY_TLS_KEY("certificates", GANTRY_CFG_ARRAY,
+                   "more certificates [{cert, key, ocsp_staple}], picked by SNI and key type"),
+    GANTRY_TLS_KEY("strict_sni", GANTRY_CFG_BOOL,
+                   "refuse handshakes whose SNI matches no certificate (default false)"),
+    GANTRY_TLS_KEY("alpn", GANTRY_CFG_ANY,
+                   "ALPN protocols in preference order (default [\"http/1.1\"])"),
     GANTRY_TLS_KEY("min_version", GANTRY_CFG_STRING, "lowest TLS version (default \"TLSv1.2\")"),
-    GANTRY_TLS_KEY("max_version", GANTRY_CFG_STRING, "highest TLS version (default: the library's)"),
+    GANTRY_TLS_KEY("max_version", GANTRY_CFG_STRING,
+                   "highest TLS version (default: the library's)"),
     GANTRY_TLS_KEY("ciphers", GANTRY_CFG_STRING, "TLS 1.2 cipher list, OpenSSL syntax"),
     GANTRY_TLS_KEY("ciphersuites", GANTRY_CFG_STRING, "TLS 1.3 suites, ':'-separated"),
     GANTRY_TLS_KEY("curves", GANTRY_CFG_STRING, "key-exchange groups, e.g. \"X25519:P-256\""),
-    GANTRY_TLS_KEY("session_tickets", GANTRY_CFG_BOOL, "issue and accept session tickets (default true)"),
-    GANTRY_TLS_KEY("ticket_key_file", GANTRY_CFG_ANY, "80-byte ticket key file(s); the first encrypts"),
-    GANTRY_TLS_KEY("session_cache_size", GANTRY_CFG_INT, "server session cache entries, 0 = off (default 20480)"),
-    GANTRY_TLS_KEY("session_timeout", GANTRY_CFG_DURATION, "session and ticket lifetime (default \"300s\")"),
-    GANTRY_TLS_KEY("verify_client", GANTRY_CFG_STRING, "client certificates: none | optional | required"),
-    GANTRY_TLS_KEY("client_ca", GANTRY_CFG_STRING, "PEM CA file client certificates are checked against"),
+    GANTRY_TLS_KEY("session_tickets", GANTRY_CFG_BOOL,
+                   "issue and accept session tickets (default true)"),
+    GANTRY_TLS_KEY("ticket_key_file", GANTRY_CFG_ANY,
+                   "80-byte ticket key file(s); the first encrypts"),
+    GANTRY_TLS_KEY("session_cache_size", GANTRY_CFG_INT,
+                   "server session cache entries, 0 = off (default 20480)"),
+    GANTRY_TLS_KEY("session_timeout", GANTRY_CFG_DURATION,
+                   "session and ticket lifetime (default \"300s\")"),
+    GANTRY_TLS_KEY("verify_client", GANTRY_CFG_STRING,
+                   "client certificates: none | optional | required"),
+    GANTRY_TLS_KEY("client_ca", GANTRY_CFG_STRING,
+                   "PEM CA file client certificates are checked against"),
     GANTRY_TLS_KEY("ocsp_staple", GANTRY_CFG_STRING, "DER OCSP response file stapled for 'cert'"),
-    GANTRY_TLS_KEY("reload_interval", GANTRY_CFG_DURATION, "how often changed certificate files are noticed, 0 = never (default \"1s\")"),
-    GANTRY_TLS_KEY("verify", GANTRY_CFG_BOOL, "backend: verify the server certificate (default true)"),
+    GANTRY_TLS_KEY("reload_interval", GANTRY_CFG_DURATION,
+                   "how often changed certificate files are noticed, 0 = never (default \"1s\")"),
+    GANTRY_TLS_KEY("verify", GANTRY_CFG_BOOL,
+                   "backend: verify the server certificate (default true)"),
     GANTRY_TLS_KEY("ca", GANTRY_CFG_STRING, "backend: PEM CA file (default: system trust store)"),
     GANTRY_TLS_KEY("server_name", GANTRY_CFG_STRING, "backend: SNI to send and name to verify"),
     GANTRY_TLS_KEY("client_cert", GANTRY_CFG_STRING, "backend: PEM client certificate chain"),
@@ -330,8 +350,8 @@ const gantry_config_key_t kConfigKeys[] = {
     {sizeof(gantry_config_key_t), 0, nullptr, 0, 0, nullptr},
 };
 
-bool parse_settings(const Module* mod, const gantry_cfg_t* table, bool is_server,
-                    Reporter& rep, Settings* s) {
+bool parse_settings(const Module* mod, const gantry_cfg_t* table, bool is_server, Reporter& rep,
+                    Settings* s) {
   Reader r{mod, table, rep};
   s->is_server = is_server;
   s->table = r.at(table);

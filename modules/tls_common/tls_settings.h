@@ -46,7 +46,7 @@ struct Settings {
   std::vector<CertSpec> certs;  // [0] is the default certificate
   bool strict_sni = false;
   bool session_tickets = true;
-  std::vector<FileRef> ticket_keys;  // [0] encrypts new tickets
+  std::vector<FileRef> ticket_keys;    // [0] encrypts new tickets
   int64_t session_cache_size = 20480;  // 0: no server-side cache
   int64_t session_timeout_s = 300;
   VerifyClient verify_client = VerifyClient::kNone;
@@ -62,8 +62,8 @@ struct Settings {
 };
 
 // Reads and checks the table. Returns false after reporting the first error.
-bool parse_settings(const Module* mod, const gantry_cfg_t* table, bool is_server,
-                    Reporter& rep, Settings* out);
+bool parse_settings(const Module* mod, const gantry_cfg_t* table, bool is_server, Reporter& rep,
+                    Settings* out);
 
 // The accepted keys (scope GANTRY_SCOPE_TRANSPORT), ending with a NULL name.
 extern const gantry_config_key_t kConfigKeys[];

@@ -34,7 +34,8 @@ gantry_io_t io_result(Session* s, int r, const char* what) {
       // A client speaking plain HTTP or garbage lands here: not worth more
       // than a debug line, the host closes the connection.
       std::string why = take_ssl_errors();
-      log(s->mod(), GANTRY_LOG_DEBUG, "TLS %s failed: %s", what, why.empty() ? "protocol error" : why.c_str());
+      log(s->mod(), GANTRY_LOG_DEBUG, "TLS %s failed: %s", what,
+          why.empty() ? "protocol error" : why.c_str());
       return GANTRY_IO_ERROR;
     }
   }
@@ -165,7 +166,9 @@ gantry_io_t shutdown(void* sess) {
   return io_result(s, r, "shutdown");
 }
 
-gantry_str_t str(const char* p) { return p == nullptr ? gantry_str_t{"", 0} : gantry_str_t{p, std::strlen(p)}; }
+gantry_str_t str(const char* p) {
+  return p == nullptr ? gantry_str_t{"", 0} : gantry_str_t{p, std::strlen(p)};
+}
 gantry_str_t str(const std::string& s) { return gantry_str_t{s.data(), s.size()}; }
 
 // Peer certificate facts are computed once, on first request.
@@ -197,7 +200,8 @@ gantry_status_t info(void* sess, gantry_tls_info_t* out) {
     const unsigned char* alpn = nullptr;
     unsigned alpn_len = 0;
     SSL_get0_alpn_selected(ssl, &alpn, &alpn_len);
-    i.alpn = alpn_len > 0 ? gantry_str_t{reinterpret_cast<const char*>(alpn), alpn_len} : str(nullptr);
+    i.alpn =
+        alpn_len > 0 ? gantry_str_t{reinterpret_cast<const char*>(alpn), alpn_len} : str(nullptr);
     i.version = str(SSL_get_version(ssl));
     const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl);
     i.cipher = str(cipher != nullptr ? SSL_CIPHER_get_name(cipher) : nullptr);

@@ -59,7 +59,8 @@ class TlsTest : public IntegrationTest {
     return "[[backend]]\nname = \"web\"\nservers = [\"" + backend_.address() + "\"]\n";
   }
 
-  CurlResult curl_https(uint16_t port, const std::string& host, std::vector<std::string> extra = {}) {
+  CurlResult curl_https(uint16_t port, const std::string& host,
+                        std::vector<std::string> extra = {}) {
     std::vector<std::string> args = {"--cacert", cert("ca.pem"), "--resolve",
                                      host + ":" + std::to_string(port) + ":127.0.0.1"};
     args.insert(args.end(), extra.begin(), extra.end());
@@ -72,8 +73,9 @@ class TlsTest : public IntegrationTest {
   // everything it printed.
   std::string s_client(uint16_t port, const std::string& args, const std::string& hold = "0",
                        const std::string& request = "") {
-    std::string cmd = "(printf '" + request + "'; sleep " + hold + ") | openssl s_client -connect 127.0.0.1:" +
-                      std::to_string(port) + " -CAfile " + cert("ca.pem") + " " + args + " 2>&1";
+    std::string cmd = "(printf '" + request + "'; sleep " + hold +
+                      ") | openssl s_client -connect 127.0.0.1:" + std::to_string(port) +
+                      " -CAfile " + cert("ca.pem") + " " + args + " 2>&1";
     RunResult r = run_command({"sh", "-c", cmd}, tmp().path(), milliseconds(20000));
     return r.out + r.err;
   }
@@ -82,7 +84,9 @@ class TlsTest : public IntegrationTest {
   RecordingBackend backend_{"from-backend"};
 };
 
-bool has(const std::string& text, const std::string& needle) { return text.find(needle) != std::string::npos; }
+bool has(const std::string& text, const std::string& needle) {
+  return text.find(needle) != std::string::npos;
+}
 
 // 1-based number of the first line of `file` containing `needle`.
 int line_of(const std::string& file, const std::string& needle) {
@@ -95,9 +99,9 @@ int line_of(const std::string& file, const std::string& needle) {
 // Listener A on BoringSSL and listener B on OpenSSL in one process.
 TEST_F(TlsTest, BothProvidersServeOneProcess) {
   uint16_t port2 = free_port();
-  std::string cfg = write_config(std::string(kModules) +
-                                 tls_listener("boring", port(), "tls-boringssl", site_certs()) +
-                                 tls_listener("openssl", port2, "tls-openssl", site_certs()) + backend_block());
+  std::string cfg = write_config(
+      std::string(kModules) + tls_listener("boring", port(), "tls-boringssl", site_certs()) +
+      tls_listener("openssl", port2, "tls-openssl", site_certs()) + backend_block());
   ASSERT_TRUE(start_gantry(cfg)) << gantry().describe();
   ASSERT_TRUE(gantry().wait_listening(port2)) << gantry().describe();
   for (uint16_t p : {port(), port2}) {
@@ -114,8 +118,8 @@ TEST_F(TlsTest, SClientSeesSniAlpnVersionAndOcsp) {
   for (const char* provider : kProviders) {
     SCOPED_TRACE(provider);
     uint16_t p = free_port();
-    std::string cfg = write_config(std::string(kModules) + tls_listener("in", p, provider, site_certs()) +
-                                   backend_block());
+    std::string cfg = write_config(std::string(kModules) +
+                                   tls_listener("in", p, provider, site_certs()) + backend_block());
     GantryProcess g(cfg, tmp().path());
     ASSERT_TRUE(g.start_and_wait(p)) << g.describe();
 
@@ -127,7 +131,8 @@ TEST_F(TlsTest, SClientSeesSniAlpnVersionAndOcsp) {
     out = s_client(p, "-servername other.test -alpn h2,http/1.1");
     EXPECT_TRUE(has(out, "ALPN protocol: http/1.1")) << out;  // h2 is not announced yet
 
-    out = s_client(p, "-brief -servername www.example.com -tls1_2 -cipher ECDHE-RSA-AES128-GCM-SHA256");
+    out = s_client(
+        p, "-brief -servername www.example.com -tls1_2 -cipher ECDHE-RSA-AES128-GCM-SHA256");
     EXPECT_TRUE(has(out, "Protocol version: TLSv1.2")) << out;
     EXPECT_TRUE(has(out, "O = rsa")) << out;
 
@@ -144,9 +149,11 @@ TEST_F(TlsTest, StrictSniAndClientCertificates) {
   for (const char* provider : kProviders) {
     SCOPED_TRACE(provider);
     uint16_t p = free_port();
-    std::string tls = site_certs() + "strict_sni = true\nverify_client = \"required\"\nclient_ca = \"" +
+    std::string tls = site_certs() +
+                      "strict_sni = true\nverify_client = \"required\"\nclient_ca = \"" +
                       cert("ca.pem") + "\"\n";
-    std::string cfg = write_config(std::string(kModules) + tls_listener("in", p, provider, tls) + backend_block());
+    std::string cfg = write_config(std::string(kModules) + tls_listener("in", p, provider, tls) +
+                                   backend_block());
     GantryProcess g(cfg, tmp().path());
     ASSERT_TRUE(g.start_and_wait(p)) << g.describe();
     std::vector<std::string> client = {"--cert", cert("client.pem"), "--key", cert("client.key")};
@@ -156,7 +163,8 @@ TEST_F(TlsTest, StrictSniAndClientCertificates) {
     EXPECT_NE(no_cert.http_code, 200);
     CurlResult unknown = curl_https(p, "unknown.example.org", client);
     EXPECT_EQ(unknown.http_code, 0);
-    EXPECT_TRUE(has(unknown.error, "unrecognized name") || has(unknown.error, "alert")) << unknown.error;
+    EXPECT_TRUE(has(unknown.error, "unrecognized name") || has(unknown.error, "alert"))
+        << unknown.error;
     g.kill();
   }
 }
@@ -165,8 +173,8 @@ TEST_F(TlsTest, ResumptionWithTicketsAndCache) {
   for (const char* provider : kProviders) {
     SCOPED_TRACE(provider);
     uint16_t p = free_port();
-    std::string cfg = write_config(std::string(kModules) + tls_listener("in", p, provider, site_certs()) +
-                                   backend_block());
+    std::string cfg = write_config(std::string(kModules) +
+                                   tls_listener("in", p, provider, site_certs()) + backend_block());
     GantryProcess g(cfg, tmp().path());
     ASSERT_TRUE(g.start_and_wait(p)) << g.describe();
     for (const char* mode : {"", "-tls1_2", "-tls1_2 -no_ticket"}) {
@@ -185,8 +193,9 @@ TEST_F(TlsTest, ResumptionWithTicketsAndCache) {
 }
 
 TEST_F(TlsTest, PlainHttpToTlsPortIsClosedOthersContinue) {
-  std::string cfg = write_config(std::string(kModules) +
-                                 tls_listener("in", port(), "tls-openssl", site_certs()) + backend_block());
+  std::string cfg =
+      write_config(std::string(kModules) + tls_listener("in", port(), "tls-openssl", site_certs()) +
+                   backend_block());
   ASSERT_TRUE(start_gantry(cfg)) << gantry().describe();
   RawClient plain;
   ASSERT_TRUE(plain.connect(port()));
@@ -209,7 +218,8 @@ TEST_F(TlsTest, ReplacedCertificateIsServedToTheNextConnection) {
     write_file(tmp().file("site.key"), read_file(cert("other.key")));
     uint16_t p = free_port();
     std::string tls = "cert = \"site.pem\"\nkey = \"site.key\"\nreload_interval = \"10ms\"\n";
-    std::string cfg = write_config(std::string(kModules) + tls_listener("in", p, provider, tls) + backend_block());
+    std::string cfg = write_config(std::string(kModules) + tls_listener("in", p, provider, tls) +
+                                   backend_block());
     GantryProcess g(cfg, tmp().path());
     ASSERT_TRUE(g.start_and_wait(p)) << g.describe();
     EXPECT_TRUE(has(s_client(p, "-brief -servername other.test"), "O = other, CN"));
@@ -244,32 +254,35 @@ TEST_F(TlsTest, ReplacedCertificateIsServedToTheNextConnection) {
 }
 
 TEST_F(TlsTest, BrokenCertificateConfigFailsCheck) {
-  std::string bad = write_config(std::string(kModules) +
-                                     tls_listener("in", port(), "tls-boringssl",
-                                                  "cert = \"" + cert("ec.pem") + "\"\nkey = \"" +
-                                                      cert("other.key") + "\"\n") +
-                                     backend_block(),
-                                 {}, "bad.toml");
+  std::string bad = write_config(
+      std::string(kModules) +
+          tls_listener("in", port(), "tls-boringssl",
+                       "cert = \"" + cert("ec.pem") + "\"\nkey = \"" + cert("other.key") + "\"\n") +
+          backend_block(),
+      {}, "bad.toml");
   RunResult r = check_config(bad, tmp().path());
   EXPECT_FALSE(r.status.ok());
-  EXPECT_TRUE(has(r.out + r.err, "bad.toml:" + std::to_string(line_of(bad, "key = ")))) << r.out << r.err;
+  EXPECT_TRUE(has(r.out + r.err, "bad.toml:" + std::to_string(line_of(bad, "key = "))))
+      << r.out << r.err;
   EXPECT_TRUE(has(r.out + r.err, "does not match")) << r.out << r.err;
 
-  std::string cipher = write_config(std::string(kModules) +
-                                        tls_listener("in", port(), "tls-openssl",
-                                                     site_certs() + "ciphers = \"NO-SUCH-CIPHER\"\n") +
-                                        backend_block(),
-                                    {}, "cipher.toml");
+  std::string cipher =
+      write_config(std::string(kModules) +
+                       tls_listener("in", port(), "tls-openssl",
+                                    site_certs() + "ciphers = \"NO-SUCH-CIPHER\"\n") +
+                       backend_block(),
+                   {}, "cipher.toml");
   r = check_config(cipher, tmp().path());
   EXPECT_FALSE(r.status.ok());
   EXPECT_TRUE(has(r.out + r.err, "unknown cipher 'NO-SUCH-CIPHER'")) << r.out << r.err;
 
-  std::string expired = write_config(std::string(kModules) +
-                                         tls_listener("in", port(), "tls-openssl",
-                                                      "cert = \"" + cert("expired.pem") + "\"\nkey = \"" +
-                                                          cert("expired.key") + "\"\n") +
-                                         backend_block(),
-                                     {}, "expired.toml");
+  std::string expired =
+      write_config(std::string(kModules) +
+                       tls_listener("in", port(), "tls-openssl",
+                                    "cert = \"" + cert("expired.pem") + "\"\nkey = \"" +
+                                        cert("expired.key") + "\"\n") +
+                       backend_block(),
+                   {}, "expired.toml");
   r = check_config(expired, tmp().path());
   EXPECT_TRUE(r.status.ok()) << r.out << r.err;
   EXPECT_TRUE(has(r.out + r.err, "expired on")) << r.out << r.err;
@@ -288,12 +301,12 @@ TEST_F(TlsTest, ReencryptsToNginxBackend) {
   for (const char* provider : kProviders) {
     SCOPED_TRACE(provider);
     uint16_t p = free_port();
-    std::string cfg = write_config(std::string(kModules) + "[[listener]]\nbind = \"127.0.0.1:" +
-                                   std::to_string(p) + "\"\n[[backend]]\nname = \"tls\"\nservers = [\"" +
-                                   nginx.address() + "\"]\n[backend.tls]\nprovider = \"" + provider +
-                                   "\"\nserver_name = \"api.example.com\"\nca = \"" + cert("ca.pem") +
-                                   "\"\nclient_cert = \"" + cert("client.pem") + "\"\nclient_key = \"" +
-                                   cert("client.key") + "\"\n");
+    std::string cfg = write_config(
+        std::string(kModules) + "[[listener]]\nbind = \"127.0.0.1:" + std::to_string(p) +
+        "\"\n[[backend]]\nname = \"tls\"\nservers = [\"" + nginx.address() +
+        "\"]\n[backend.tls]\nprovider = \"" + provider +
+        "\"\nserver_name = \"api.example.com\"\nca = \"" + cert("ca.pem") + "\"\nclient_cert = \"" +
+        cert("client.pem") + "\"\nclient_key = \"" + cert("client.key") + "\"\n");
     GantryProcess g(cfg, tmp().path());
     ASSERT_TRUE(g.start_and_wait(p)) << g.describe();
     ReadResult r = itest::exchange(p, get_request("/"));

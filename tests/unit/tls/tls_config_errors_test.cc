@@ -17,7 +17,9 @@ class TlsConfigErrorTest : public ::testing::TestWithParam<std::string> {
     return load(dir_, listener("in", GetParam(), tls_lines)).error;
   }
   std::string load_backend(const std::string& tls_lines) {
-    return load(dir_, "[[listener]]\nbind = \"127.0.0.1:0\"\n" + backend("up", GetParam(), tls_lines)).error;
+    return load(dir_,
+                "[[listener]]\nbind = \"127.0.0.1:0\"\n" + backend("up", GetParam(), tls_lines))
+        .error;
   }
   // "gantry.toml:<line>" of the first line of the written config containing `needle`.
   std::string where(const std::string& needle) const {
@@ -43,7 +45,8 @@ TEST_P(TlsConfigErrorTest, MissingCertificateFile) {
 }
 
 TEST_P(TlsConfigErrorTest, UnreadableKeyFile) {
-  std::string err = load_listener(kv("cert", cert("ec.pem")) + kv("key", dir_.path()));  // a directory
+  std::string err =
+      load_listener(kv("cert", cert("ec.pem")) + kv("key", dir_.path()));  // a directory
   EXPECT_NE(err.find(where("key = ")), std::string::npos) << err;
   EXPECT_NE(err.find("private key"), std::string::npos) << err;
 }
@@ -76,7 +79,8 @@ TEST_P(TlsConfigErrorTest, UnknownCipher) {
 }
 
 TEST_P(TlsConfigErrorTest, Tls13SuiteInCipherList) {
-  std::string err = load_listener(kv("cert", cert("combined.pem")) + kv("ciphers", "TLS_AES_128_GCM_SHA256"));
+  std::string err =
+      load_listener(kv("cert", cert("combined.pem")) + kv("ciphers", "TLS_AES_128_GCM_SHA256"));
   EXPECT_NE(err.find("ciphersuites"), std::string::npos) << err;
 }
 
@@ -99,13 +103,15 @@ TEST_P(TlsConfigErrorTest, UnknownVersion) {
 }
 
 TEST_P(TlsConfigErrorTest, VerifyClientNeedsCa) {
-  std::string err = load_listener(kv("cert", cert("combined.pem")) + kv("verify_client", "required"));
+  std::string err =
+      load_listener(kv("cert", cert("combined.pem")) + kv("verify_client", "required"));
   EXPECT_NE(err.find(where("verify_client = ")), std::string::npos) << err;
   EXPECT_NE(err.find("client_ca"), std::string::npos) << err;
 }
 
 TEST_P(TlsConfigErrorTest, BadTicketKeyFile) {
-  std::string err = load_listener(kv("cert", cert("combined.pem")) + kv("ticket_key_file", cert("ec.key")));
+  std::string err =
+      load_listener(kv("cert", cert("combined.pem")) + kv("ticket_key_file", cert("ec.key")));
   EXPECT_NE(err.find(where("ticket_key_file = ")), std::string::npos) << err;
   EXPECT_NE(err.find("80-byte keys"), std::string::npos) << err;
 }
@@ -130,7 +136,8 @@ TEST_P(TlsConfigErrorTest, SideSpecificKeys) {
 }
 
 TEST_P(TlsConfigErrorTest, CertificatesEntryWithUnknownKey) {
-  std::string err = load_listener("certificates = [ { cert = \"" + cert("combined.pem") + "\", chain = \"x\" } ]\n");
+  std::string err = load_listener("certificates = [ { cert = \"" + cert("combined.pem") +
+                                  "\", chain = \"x\" } ]\n");
   EXPECT_NE(err.find(where("certificates = ")), std::string::npos) << err;
   EXPECT_NE(err.find("unknown key 'chain'"), std::string::npos) << err;
 }
@@ -156,7 +163,9 @@ TEST_P(TlsConfigErrorTest, RelativePathsFollowTheConfigFile) {
 
 INSTANTIATE_TEST_SUITE_P(Providers, TlsConfigErrorTest,
                          ::testing::Values("tls-boringssl", "tls-openssl"),
-                         [](const ::testing::TestParamInfo<std::string>& i) { return i.param.substr(4); });
+                         [](const ::testing::TestParamInfo<std::string>& i) {
+                           return i.param.substr(4);
+                         });
 
 }  // namespace
 }  // namespace gantry::tls_test

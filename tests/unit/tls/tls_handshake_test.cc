@@ -28,7 +28,8 @@ class TlsPairTest : public ::testing::TestWithParam<std::tuple<std::string, std:
   std::string both_certs() const {
     return "certificates = [ { cert = \"" + cert("ec.pem") + "\", key = \"" + cert("ec.key") +
            "\" }, { cert = \"" + cert("rsa.pem") + "\", key = \"" + cert("rsa.key") +
-           "\" }, { cert = \"" + cert("other.pem") + "\", key = \"" + cert("other.key") + "\" } ]\n";
+           "\" }, { cert = \"" + cert("other.pem") + "\", key = \"" + cert("other.key") +
+           "\" } ]\n";
   }
   std::string trust() const { return "ca = \"" + cert("ca.pem") + "\"\n"; }
 
@@ -89,13 +90,13 @@ TEST_P(TlsPairTest, SniPicksTheCertificate) {
     const char* sni;
     const char* organisation;
   } cases[] = {
-      {"other.test", "O=other"},        // exact name
-      {"OTHER.test", "O=other"},        // names compare case-insensitively
-      {"a.example.com", "O=ecdsa"},     // wildcard
-      {"example.com", "O=ecdsa"},       // exact
-      {"unknown.invalid", "O=ecdsa"},   // the default (first) certificate
-      {"a.b.example.com", "O=ecdsa"},   // a wildcard covers one label only: default
-      {"", "O=ecdsa"},                  // no SNI: the default
+      {"other.test", "O=other"},       // exact name
+      {"OTHER.test", "O=other"},       // names compare case-insensitively
+      {"a.example.com", "O=ecdsa"},    // wildcard
+      {"example.com", "O=ecdsa"},      // exact
+      {"unknown.invalid", "O=ecdsa"},  // the default (first) certificate
+      {"a.b.example.com", "O=ecdsa"},  // a wildcard covers one label only: default
+      {"", "O=ecdsa"},                 // no SNI: the default
   };
   for (const Case& k : cases) {
     auto p = connect(k.sni);
@@ -149,10 +150,11 @@ TEST_P(TlsPairTest, AlpnWithoutOverlapContinuesWithoutProtocol) {
 }
 
 TEST_P(TlsPairTest, VersionLimitsApply) {
-  loaded_ = load(dir_, listener("tls13", server_provider(), both_certs() + "min_version = \"TLSv1.3\"\n") +
-                           listener("tls12", server_provider(), both_certs() + "max_version = \"TLSv1.2\"\n") +
-                           backend("old", client_provider(), trust() + "max_version = \"TLSv1.2\"\n") +
-                           backend("any", client_provider(), trust()));
+  loaded_ = load(
+      dir_, listener("tls13", server_provider(), both_certs() + "min_version = \"TLSv1.3\"\n") +
+                listener("tls12", server_provider(), both_certs() + "max_version = \"TLSv1.2\"\n") +
+                backend("old", client_provider(), trust() + "max_version = \"TLSv1.2\"\n") +
+                backend("any", client_provider(), trust()));
   ASSERT_TRUE(loaded_.gen) << loaded_.error;
   SessionPair refused(loaded_.listener(0), loaded_.backend(0), "www.example.com");
   EXPECT_FALSE(refused.handshake());
@@ -217,7 +219,8 @@ TEST_P(TlsPairTest, ResumesWithTickets) {
 
 std::string pair_name(const ::testing::TestParamInfo<std::tuple<std::string, std::string>>& info) {
   // "tls-boringssl" -> "boringssl"
-  return "server_" + std::get<0>(info.param).substr(4) + "_client_" + std::get<1>(info.param).substr(4);
+  return "server_" + std::get<0>(info.param).substr(4) + "_client_" +
+         std::get<1>(info.param).substr(4);
 }
 
 INSTANTIATE_TEST_SUITE_P(Providers, TlsPairTest,

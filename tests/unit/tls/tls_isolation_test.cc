@@ -35,11 +35,14 @@ std::set<std::string> symbols(const std::string& cmd) {
   return names;
 }
 
-bool has(const std::string& text, const std::string& needle) { return text.find(needle) != std::string::npos; }
+bool has(const std::string& text, const std::string& needle) {
+  return text.find(needle) != std::string::npos;
+}
 
 TEST(TlsIsolationTest, ModulesExportOnlyTheEntrySymbol) {
   for (const char* so : {TLS_BORINGSSL_SO, TLS_OPENSSL_SO}) {
-    EXPECT_EQ(symbols(std::string("nm -D --defined-only ") + so), std::set<std::string>{"gantry_module_v1"})
+    EXPECT_EQ(symbols(std::string("nm -D --defined-only ") + so),
+              std::set<std::string>{"gantry_module_v1"})
         << so;
   }
 }
@@ -50,8 +53,9 @@ TEST(TlsIsolationTest, OpenSslIsLinkedStatically) {
   EXPECT_FALSE(has(ldd, "libcrypto")) << ldd;
   // Nothing of OpenSSL is left for the dynamic linker to resolve.
   for (const std::string& sym : symbols(std::string("nm -D --undefined-only ") + TLS_OPENSSL_SO)) {
-    EXPECT_FALSE(sym.rfind("SSL_", 0) == 0 || sym.rfind("EVP_", 0) == 0 || sym.rfind("X509", 0) == 0 ||
-                 sym.rfind("OPENSSL_", 0) == 0 || sym.rfind("CRYPTO_", 0) == 0)
+    EXPECT_FALSE(sym.rfind("SSL_", 0) == 0 || sym.rfind("EVP_", 0) == 0 ||
+                 sym.rfind("X509", 0) == 0 || sym.rfind("OPENSSL_", 0) == 0 ||
+                 sym.rfind("CRYPTO_", 0) == 0)
         << sym;
   }
 }

@@ -15,11 +15,12 @@ class TlsReloadTest : public ::testing::TestWithParam<std::string> {
   void SetUp() override {
     dir_.replace("site.pem", cert("other.pem"));
     dir_.replace("site.key", cert("other.key"));
-    loaded_ = load(dir_, listener("in", GetParam(),
-                                  "cert = \"site.pem\"\nkey = \"site.key\"\nreload_interval = \"1ms\"\n"
-                                  // Full handshakes only: a resumed session shows no certificate.
-                                  "session_tickets = false\nsession_cache_size = 0\n") +
-                             backend("up", GetParam(), "verify = false\n"));
+    loaded_ =
+        load(dir_, listener("in", GetParam(),
+                            "cert = \"site.pem\"\nkey = \"site.key\"\nreload_interval = \"1ms\"\n"
+                            // Full handshakes only: a resumed session shows no certificate.
+                            "session_tickets = false\nsession_cache_size = 0\n") +
+                       backend("up", GetParam(), "verify = false\n"));
     ASSERT_TRUE(loaded_.gen) << loaded_.error;
   }
 
@@ -79,8 +80,11 @@ TEST_P(TlsReloadTest, MissingFileKeepsThePreviousCertificate) {
   EXPECT_NE(logged.find("cannot read certificate"), std::string::npos) << logged;
 }
 
-INSTANTIATE_TEST_SUITE_P(Providers, TlsReloadTest, ::testing::Values("tls-boringssl", "tls-openssl"),
-                         [](const ::testing::TestParamInfo<std::string>& i) { return i.param.substr(4); });
+INSTANTIATE_TEST_SUITE_P(Providers, TlsReloadTest,
+                         ::testing::Values("tls-boringssl", "tls-openssl"),
+                         [](const ::testing::TestParamInfo<std::string>& i) {
+                           return i.param.substr(4);
+                         });
 
 }  // namespace
 }  // namespace gantry::tls_test

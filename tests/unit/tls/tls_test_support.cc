@@ -22,15 +22,17 @@ class CertEnvironment : public ::testing::Environment {
   std::string dir_;
 };
 
-CertEnvironment* g_env = static_cast<CertEnvironment*>(
-    ::testing::AddGlobalTestEnvironment(new CertEnvironment));
+CertEnvironment* g_env =
+    static_cast<CertEnvironment*>(::testing::AddGlobalTestEnvironment(new CertEnvironment));
 
 }  // namespace
 
 const std::string& certs_dir() { return g_env->dir_; }
 std::string cert(const std::string& name) { return certs_dir() + "/" + name; }
 
-std::string to_string(gantry_str_t s) { return s.len == 0 ? std::string() : std::string(s.ptr, s.len); }
+std::string to_string(gantry_str_t s) {
+  return s.len == 0 ? std::string() : std::string(s.ptr, s.len);
+}
 
 TempDir::TempDir() {
   char tmpl[] = "/tmp/gantry-tls-test-XXXXXX";
@@ -82,14 +84,16 @@ Loaded load(const TempDir& dir, const std::string& body) {
 
 std::string listener(const std::string& name, const std::string& provider,
                      const std::string& tls_lines) {
-  return "[[listener]]\nname = \"" + name + "\"\nbind = \"127.0.0.1:0\"\n[listener.tls]\nprovider = \"" +
-         provider + "\"\n" + tls_lines + "\n";
+  return "[[listener]]\nname = \"" + name +
+         "\"\nbind = \"127.0.0.1:0\"\n[listener.tls]\nprovider = \"" + provider + "\"\n" +
+         tls_lines + "\n";
 }
 
 std::string backend(const std::string& name, const std::string& provider,
                     const std::string& tls_lines) {
-  return "[[backend]]\nname = \"" + name + "\"\nservers = [\"127.0.0.1:9\"]\n[backend.tls]\nprovider = \"" +
-         provider + "\"\n" + tls_lines + "\n";
+  return "[[backend]]\nname = \"" + name +
+         "\"\nservers = [\"127.0.0.1:9\"]\n[backend.tls]\nprovider = \"" + provider + "\"\n" +
+         tls_lines + "\n";
 }
 
 SessionPair::SessionPair(const modules::TransportBinding& s, const modules::TransportBinding& c,
@@ -169,8 +173,8 @@ void SessionPair::send(Side& from, const std::string& data) {
   size_t off = 0;
   while (off < data.size()) {
     size_t used = 0;
-    gantry_io_t r = from.t->write_plain(from.sess, reinterpret_cast<const uint8_t*>(data.data()) + off,
-                                        data.size() - off, &used);
+    gantry_io_t r = from.t->write_plain(
+        from.sess, reinterpret_cast<const uint8_t*>(data.data()) + off, data.size() - off, &used);
     ASSERT_EQ(r, GANTRY_IO_OK);
     off += used;
     pump();

@@ -57,8 +57,8 @@ std::string backend(const std::string& name, const std::string& provider,
 struct Side {
   const gantry_transport_t* t = nullptr;
   void* sess = nullptr;
-  std::string received;                 // plaintext read so far
-  gantry_io_t status = GANTRY_IO_OK;    // last read_plain result
+  std::string received;               // plaintext read so far
+  gantry_io_t status = GANTRY_IO_OK;  // last read_plain result
   bool failed() const { return status == GANTRY_IO_ERROR; }
 };
 
