@@ -1,8 +1,21 @@
 #include "http/parser.h"
 
+#include <cstring>
+
 namespace gantry::http {
 namespace {
 Parser* self_of(llhttp_t* p) { return static_cast<Parser*>(p->data); }
+
+// RFC 9110 5.6.2 tchar.
+bool is_token(const char* p, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    unsigned char c = static_cast<unsigned char>(p[i]);
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              (c > 32 && c < 127 && std::strchr("!#$%&'*+-.^_`|~", c) != nullptr);
+    if (!ok) return false;
+  }
+  return true;
+}
 
 std::string_view trim_ows(const char* p, size_t n) {
   while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t')) --n;
@@ -179,7 +192,9 @@ int Parser::cb_header_value_complete(llhttp_t* p) {
     s->cur_ptr_ = nullptr;
     s->cur_len_ = 0;
   }
-  if (s->name_len_ == 0) {  // ": value" -- llhttp lets an empty name through
+  // llhttp lets an empty name (": value") and whitespace before the colon
+  // ("Name : value") through; RFC 9112 5.1 says a server MUST reject the latter.
+  if (s->name_len_ == 0 || !is_token(s->name_ptr_, s->name_len_)) {
     s->malformed_ = true;
     return -1;
   }

@@ -49,6 +49,7 @@ bool ClientSession::start(uv_stream_t* server) {
       return false;
     }
   }
+  client_ip();  // while the peer address is surely there
   conn_->start_read();
   conn_->set_timer(snap_->cfg->timeouts.client_head);
   return true;
@@ -182,7 +183,10 @@ void ClientSession::reject(int status, const char* why) {
   close_after_ = true;
   backlog_.clear();
   if (!exchange_) exchange_ = std::make_unique<Exchange>(this);
-  exchange_->respond_local(status, {}, nullptr, "bad_request");
+  // After a refused request nothing on this connection can be trusted to be
+  // framed right: say so and close.
+  exchange_->force_close();
+  exchange_->respond_local(status, {}, nullptr, status == 408 ? "client_timeout" : "bad_request");
 }
 
 void ClientSession::exchange_done(bool keep_alive) {

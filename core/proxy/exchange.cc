@@ -187,6 +187,21 @@ void Exchange::after_request_hooks() {
     respond_local(503, {}, nullptr, "no_backend");
     return;
   }
+  // A chunked body can still turn out malformed in its first size line; wait
+  // for it so a request refused with 400 never reaches a server. A client
+  // that asked for 100-continue sends nothing until a server answers.
+  const http::HeaderField* expect = req_.find("expect");
+  if (req_body_ == BodyMode::kChunked && !request_done_ &&
+      !(expect && iequals(expect->value, "100-continue"))) {
+    connect_deferred_ = true;
+    return;
+  }
+  connect_upstream();
+}
+
+void Exchange::start_deferred_connect() {
+  if (!connect_deferred_) return;
+  connect_deferred_ = false;
   connect_upstream();
 }
 
@@ -350,7 +365,8 @@ bool Exchange::try_connect(int server) {
   for (size_t i : gen.with_connect_upstream) {
     const modules::Instance& m = gen.instances[i];
     void* sctx = i < scope.scope_ctx.size() ? scope.scope_ctx[i] : nullptr;
-    gantry_action_t a = m.hooks.on_connect_upstream(m.inst, sctx, this, c->fd(), pending_up_.size());
+    gantry_action_t a = m.hooks.on_connect_upstream(m.inst, sctx, this, c->fd(),
+                                                   (request_sent_ ? 0 : head_wire_.size()) + pending_up_.size());
     if (a != GANTRY_CONTINUE && a != GANTRY_DECLINED) return false;
   }
   if (scope.tls.transport != nullptr) {
@@ -505,6 +521,7 @@ void Exchange::write_upstream_chunk(const char* p, size_t n) {
 
 void Exchange::on_request_body(const char* p, size_t n) {
   if (response_started_ && up_ == nullptr) return;  // answered locally: discard
+  start_deferred_connect();
   if (req_body_ == BodyMode::kChunked) {
     write_upstream_chunk(p, n);
   } else {
@@ -514,6 +531,7 @@ void Exchange::on_request_body(const char* p, size_t n) {
 
 void Exchange::on_request_end() {
   request_done_ = true;
+  start_deferred_connect();
   if (req_body_ == BodyMode::kChunked && !(response_started_ && up_ == nullptr))
     write_upstream("0\r\n\r\n", 5);
   maybe_finish();

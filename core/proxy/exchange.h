@@ -32,6 +32,7 @@ class Exchange final : public gantry_stream, public http::ParserEvents {
   void on_request_body(const char* p, size_t n);
   void on_request_end();
   bool request_done() const { return request_done_; }
+  void force_close() { close_client_ = true; }
   void add_bytes_in(int64_t n) { bytes_in_ += static_cast<uint64_t>(n); }
   bool response_started() const { return response_started_; }
 
@@ -77,6 +78,7 @@ class Exchange final : public gantry_stream, public http::ParserEvents {
   void route_core();
   void check_upgrade();
   void connect_upstream();
+  void start_deferred_connect();
   std::string_view take_cookie(const std::string& name);
   bool try_connect(int server);
   void send_request_head();
@@ -144,6 +146,7 @@ class Exchange final : public gantry_stream, public http::ParserEvents {
   bool server_eof_in_tunnel_ = false;
   bool up_paused_ = false;
   bool set_cookie_ = false;
+  bool connect_deferred_ = false;  // chunked body: connect once its framing checked out
   bool resp_head_pending_ = false;  // insert the persistence cookie in the response
   bool in_resp_parse_ = false;
   bool hand_back_pending_ = false;
