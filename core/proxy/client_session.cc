@@ -134,9 +134,11 @@ void ClientSession::parse(const char* p, size_t n) {
                parser_.error_reason());
         return;
       case http::ParseResult::kOk:
+        if (exchange_) exchange_->start_deferred_connect();
         return;
       case http::ParseResult::kPaused:
       case http::ParseResult::kUpgrade:
+        if (exchange_) exchange_->start_deferred_connect();
         backlog_.append(p + used, n - used);
         if (state_ == State::kRequest) state_ = State::kWaiting;
         conn_->stop_read();

@@ -187,9 +187,11 @@ void Exchange::after_request_hooks() {
     respond_local(503, {}, nullptr, "no_backend");
     return;
   }
-  // A chunked body can still turn out malformed in its first size line; wait
-  // for it so a request refused with 400 never reaches a server. A client
-  // that asked for 100-continue sends nothing until a server answers.
+  // A chunked body can still turn out malformed; the session connects once
+  // everything that arrived with the head was parsed, so a request refused
+  // with 400 for its framing never reaches a server (unless the bad chunk
+  // comes in a later read, when the server gets a cut request and a close).
+  // A client that asked for 100-continue sends nothing until a server answers.
   const http::HeaderField* expect = req_.find("expect");
   if (req_body_ == BodyMode::kChunked && !request_done_ &&
       !(expect && iequals(expect->value, "100-continue"))) {
@@ -521,7 +523,6 @@ void Exchange::write_upstream_chunk(const char* p, size_t n) {
 
 void Exchange::on_request_body(const char* p, size_t n) {
   if (response_started_ && up_ == nullptr) return;  // answered locally: discard
-  start_deferred_connect();
   if (req_body_ == BodyMode::kChunked) {
     write_upstream_chunk(p, n);
   } else {
@@ -531,7 +532,6 @@ void Exchange::on_request_body(const char* p, size_t n) {
 
 void Exchange::on_request_end() {
   request_done_ = true;
-  start_deferred_connect();
   if (req_body_ == BodyMode::kChunked && !(response_started_ && up_ == nullptr))
     write_upstream("0\r\n\r\n", 5);
   maybe_finish();

@@ -33,6 +33,8 @@ class Exchange final : public gantry_stream, public http::ParserEvents {
   void on_request_end();
   bool request_done() const { return request_done_; }
   void force_close() { close_client_ = true; }
+  // Connect a request held back for its body's framing (see after_request_hooks).
+  void start_deferred_connect();
   void add_bytes_in(int64_t n) { bytes_in_ += static_cast<uint64_t>(n); }
   bool response_started() const { return response_started_; }
 
@@ -78,7 +80,6 @@ class Exchange final : public gantry_stream, public http::ParserEvents {
   void route_core();
   void check_upgrade();
   void connect_upstream();
-  void start_deferred_connect();
   std::string_view take_cookie(const std::string& name);
   bool try_connect(int server);
   void send_request_head();
