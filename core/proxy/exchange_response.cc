@@ -425,7 +425,26 @@ void Exchange::write_log() {
   r.upgraded = upgraded_;
   r.reused = reused_;
   r.client = session_->client_ip();
-  r.notes = notes_;
+  std::string notes;
+  if (session_->is_tls()) {
+    // TLS facts for the log, from the transport (as bytes, like any module sees them).
+    gantry_tls_info_t ti{};
+    ti.struct_size = sizeof ti;
+    if (session_->conn()->transport_info(&ti) == GANTRY_OK) {
+      auto add = [&notes](const char* k, gantry_str_t v) {
+        if (v.len == 0) return;
+        if (!notes.empty()) notes += ' ';
+        notes.append(k).append(v.ptr, v.len);
+      };
+      add("tls=", ti.version);
+      add("sni=", ti.sni);
+      add("cipher=", ti.cipher);
+      if (ti.peer_verified) add("client=", ti.peer_subject);
+    }
+    if (!notes_.empty()) notes += ' ';
+  }
+  notes += notes_;
+  r.notes = notes;
   if (snap_.access_fd >= 0) write_access_line(snap_.access_fd, r);
   if (!gen.with_log.empty()) {
     gantry_log_record_t rec = to_log_record(r);
