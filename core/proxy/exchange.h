@@ -142,6 +142,7 @@ class Exchange final : public gantry_stream, public http::ParserEvents {
   bool finished_ = false;
   bool paused_ = false;
   bool interim_ = false;       // current response is a 1xx
+  bool switching_ = false;     // a 101 was relayed; the tunnel follows
   bool head_request_ = false;
   bool client_eof_in_tunnel_ = false;
   bool server_eof_in_tunnel_ = false;

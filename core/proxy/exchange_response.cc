@@ -103,6 +103,7 @@ int Exchange::on_head(http::Head& head) {
     }
     out.append("\r\n");
     status_ = 101;
+    switching_ = true;  // the tunnel starts when the parser hands back the rest
     response_started_ = true;
     session_->send(out.data(), out.size());
     return 0;
@@ -224,7 +225,7 @@ void Exchange::client_drained() {
 void Exchange::on_body(const char* p, size_t n) { write_client_body(p, n); }
 
 void Exchange::on_message_end() {
-  if (interim_) return;  // the final response follows
+  if (interim_ || switching_) return;  // a final response or the tunnel follows
   if (resp_body_ == BodyMode::kChunked) {
     if (resp_head_pending_) head_wire_.append("0\r\n\r\n");
     else session_->send("0\r\n\r\n", 5);
