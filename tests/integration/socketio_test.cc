@@ -6,6 +6,7 @@
 #include <signal.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -25,6 +26,8 @@ std::string node_dir() { return source_dir() + "/tests/integration/node"; }
 // The JavaScript peers need `npm install` in tests/integration/node
 // (scripts/setup.sh runs it). Without them these tests fail, loudly.
 ::testing::AssertionResult node_peers_present() {
+  if (std::system("command -v node >/dev/null 2>&1") != 0)
+    return ::testing::AssertionFailure() << "node is not in PATH (scripts/setup.sh installs nodejs)";
   for (const char* pkg : {"socket.io", "socket.io-client"}) {
     std::string p = node_dir() + "/node_modules/" + pkg + "/package.json";
     if (!file_exists(p))
