@@ -206,7 +206,11 @@ std::string ConformanceTest::run_probe(const Probe& p, size_t index, bool* warne
   }
   bool refused = !o.response || o.status >= 400;
   bool pending = !o.response && !o.closed;  // timeout: the request is still incomplete
-  if (heads > 1) why.push_back(std::to_string(heads) + " requests reached the backend (smuggling)");
+  // Bytes are attributed to the probe during which they reached the backend: a
+  // proxy that forwards after it answered can shift a finding to the next probe.
+  if (heads > 1)
+    why.push_back(std::to_string(heads) + " requests reached the backend (smuggling, or a late " +
+                  "arrival from the previous probe)");
   if (refused && !pending && heads > 0)
     why.push_back("refused, yet " + std::to_string(heads) + " request(s) reached the backend");
   if (pending && complete > 0) why.push_back("incomplete, yet a complete request reached the backend");
