@@ -142,7 +142,8 @@ bool Exchange::run_request_hooks() {
   if (gen.with_request_headers.empty()) return true;
   if (stream_ctx_.empty()) stream_ctx_.assign(gen.instances.size(), nullptr);
   auto& cctx = session_->conn_ctx();
-  for (size_t i : gen.with_request_headers) {
+  while (next_hook_ < gen.with_request_headers.size()) {
+    size_t i = gen.with_request_headers[next_hook_++];
     const modules::Instance& m = gen.instances[i];
     gantry_action_t a =
         m.hooks.on_request_headers(m.inst, this, cctx.empty() ? nullptr : cctx[i], &stream_ctx_[i]);
@@ -167,6 +168,8 @@ gantry_status_t Exchange::resume(int32_t action) {
   if (!paused_) return GANTRY_ERR_BUSY;
   paused_ = false;
   if (action == GANTRY_CONTINUE || action == GANTRY_DECLINED) {
+    // The modules after the one that paused still get their turn.
+    if (!run_request_hooks()) return GANTRY_OK;
     after_request_hooks();
   } else if (action == GANTRY_DONE) {
     if (!response_started_) respond_local(500, {}, nullptr, "module_error");

@@ -123,6 +123,7 @@ class Exchange final : public gantry_stream, public http::ParserEvents {
   int server_ = -1;
   int tried_server_ = -1;
   int attempts_ = 0;
+  size_t next_hook_ = 0;  // position in the request-hook chain (resume continues there)
   int status_ = 0;
   const char* termination_ = "ok";
   BodyMode req_body_ = BodyMode::kNone;

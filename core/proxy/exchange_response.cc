@@ -426,9 +426,18 @@ void Exchange::write_log() {
   r.upgraded = upgraded_;
   r.reused = reused_;
   r.client = session_->client_ip();
+  // Log hooks first: what they add with log_note belongs on this line.
+  if (!gen.with_log.empty()) {
+    gantry_log_record_t rec = to_log_record(r);
+    for (size_t i : gen.with_log) {
+      const modules::Instance& m = gen.instances[i];
+      m.hooks.on_log(m.inst, this, stream_ctx_.empty() ? nullptr : stream_ctx_[i], &rec);
+    }
+  }
+  if (snap_.access_fd < 0) return;
   std::string notes;
   if (session_->is_tls()) {
-    // TLS facts for the log, from the transport (as bytes, like any module sees them).
+    // TLS facts from the transport, as bytes, like any module sees them.
     gantry_tls_info_t ti{};
     ti.struct_size = sizeof ti;
     if (session_->conn()->transport_info(&ti) == GANTRY_OK) {
@@ -446,14 +455,7 @@ void Exchange::write_log() {
   }
   notes += notes_;
   r.notes = notes;
-  if (snap_.access_fd >= 0) write_access_line(snap_.access_fd, r);
-  if (!gen.with_log.empty()) {
-    gantry_log_record_t rec = to_log_record(r);
-    for (size_t i : gen.with_log) {
-      const modules::Instance& m = gen.instances[i];
-      m.hooks.on_log(m.inst, this, stream_ctx_.empty() ? nullptr : stream_ctx_[i], &rec);
-    }
-  }
+  write_access_line(snap_.access_fd, r);
 }
 
 }  // namespace gantry::proxy
