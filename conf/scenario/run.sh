@@ -4,13 +4,15 @@
 # servers (node, 127.0.0.1:3001 and :3002) and nginx serving www/ on
 # 127.0.0.1:8081, then runs gantry in the foreground on conf/gantry.toml.
 # Open https://localhost:8443/ and accept the certificate warning.
-# Env: BUILD_DIR (default build), GANTRY (default $BUILD_DIR/gantry).
+# Env: BUILD_DIR (default build), GANTRY (default $BUILD_DIR/gantry),
+# CONFIG (default conf/gantry.toml; scripts/run-demo.sh uses conf/demo.toml).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 cd "$root"
 BUILD_DIR=${BUILD_DIR:-build}
 GANTRY=${GANTRY:-$BUILD_DIR/gantry}
+CONFIG=${CONFIG:-$root/conf/gantry.toml}
 peers=$root/tests/integration/node
 
 if [ ! -x "$GANTRY" ] || [ ! -d "$peers/node_modules" ]; then
@@ -49,4 +51,4 @@ for port in 8081 3001 3002; do
 done
 
 echo "gantry scenario: https://localhost:8443/  (backend logs in $run; Ctrl-C stops it)"
-"$GANTRY" -c "$root/conf/gantry.toml"
+"$GANTRY" -c "$CONFIG"
