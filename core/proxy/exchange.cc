@@ -49,21 +49,25 @@ Exchange::Exchange(ClientSession* session)
     : session_(session), snap_(session->snap()), resp_parser_(false, this) {
   resp_parser_.attach(&resp_, &arena_);
   start_us_ = uv_hrtime() / 1000;
-  bytes_in_start_ = session->conn()->bytes_read();
   bytes_out_start_ = session->conn()->bytes_written();
 }
 
 Exchange::~Exchange() {
-  if (up_ != nullptr) {
-    up_->attach(nullptr);
-    up_->close();
-    up_ = nullptr;
-  }
+  drop_upstream();
   if (!finished_ && !req_.method.empty()) {
     if (std::string_view(termination_) == "ok") termination_ = "aborted";
     write_log();
     run_stream_end_hooks();
   }
+}
+
+// Close the upstream connection: after a failure, or when the exchange ends
+// in a state the server's side cannot be reused from.
+void Exchange::drop_upstream() {
+  if (up_ == nullptr) return;
+  up_->attach(nullptr);
+  up_->close();
+  up_ = nullptr;
 }
 
 int64_t Exchange::since_start_us() const {
@@ -392,9 +396,7 @@ void Exchange::upstream_connected(int status) {
     GLOG_WARN("backend %s: connect to %s failed: %s", route_backend().data(),
               up_ ? up_->server_name.c_str() : "?", uv_strerror(status));
     size_t nservers = snap_.cfg->backends[backend_].servers.size();
-    up_->attach(nullptr);
-    up_->close();
-    up_ = nullptr;
+    drop_upstream();
     if (!body_started_ && attempts_ < 3 && static_cast<size_t>(attempts_) < nservers + 1) {
       tried_server_ = server_;
       uint32_t w = session_->worker_state()->worker()->index();
@@ -550,11 +552,7 @@ void Exchange::client_timeout() {
   }
   if (!response_started_) {
     close_client_ = true;
-    if (up_ != nullptr) {
-      up_->attach(nullptr);
-      up_->close();
-      up_ = nullptr;
-    }
+    drop_upstream();
     respond_local(408, {}, nullptr, "client_timeout");
     return;
   }
@@ -564,11 +562,7 @@ void Exchange::client_timeout() {
 
 void Exchange::client_gone(const char* cause) {
   termination_ = cause;
-  if (up_ != nullptr) {
-    up_->attach(nullptr);
-    up_->close();
-    up_ = nullptr;
-  }
+  drop_upstream();
   session_->abort();
 }
 

@@ -80,6 +80,7 @@ class Exchange final : public gantry_stream, public http::ParserEvents {
   void route_core();
   void check_upgrade();
   void connect_upstream();
+  void drop_upstream();
   std::string_view take_cookie(const std::string& name);
   bool try_connect(int server);
   void send_request_head();
@@ -130,7 +131,7 @@ class Exchange final : public gantry_stream, public http::ParserEvents {
   BodyMode resp_body_ = BodyMode::kNone;  // as sent to the client
   uint64_t start_us_ = 0;
   int64_t t_head_ = -1, t_connect_ = -1, t_response_ = -1;
-  uint64_t bytes_in_ = 0, bytes_out_start_ = 0, bytes_in_start_ = 0;
+  uint64_t bytes_in_ = 0, bytes_out_start_ = 0;
   bool request_done_ = false;
   bool response_started_ = false;
   bool response_done_ = false;

@@ -275,9 +275,7 @@ void Exchange::upstream_error(int err) {
   // A pooled connection the server closed just as we reused it: try once
   // more on a fresh one if nothing of the body is gone.
   if (up_ != nullptr && up_->reused() && t_response_ < 0 && !body_started_ && attempts_ < 3) {
-    up_->attach(nullptr);
-    up_->close();
-    up_ = nullptr;
+    drop_upstream();
     if (try_connect(server_)) return;
   }
   GLOG_WARN("backend %s server %s: %s before a response", route_backend().data(),
@@ -306,11 +304,7 @@ void Exchange::upstream_timeout() {
 }
 
 void Exchange::fail_upstream(int status, const char* termination) {
-  if (up_ != nullptr) {
-    up_->attach(nullptr);
-    up_->close();
-    up_ = nullptr;
-  }
+  drop_upstream();
   if (response_started_) {
     termination_ = termination;
     session_->abort();

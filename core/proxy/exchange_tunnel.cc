@@ -99,11 +99,7 @@ void Exchange::tunnel_close(const char* cause) {
   finished_ = true;
   write_log();
   run_stream_end_hooks();
-  if (up_ != nullptr) {
-    up_->attach(nullptr);
-    up_->close();
-    up_ = nullptr;
-  }
+  drop_upstream();
   session_->abort();
 }
 
