@@ -92,10 +92,11 @@ void ClientSession::on_conn_data(net::Conn*, const char* p, size_t n) {
     case State::kClosed:
       return;  // discard
     case State::kWaiting:
-      // Reading is stopped while waiting; bytes that still arrive are
-      // pipelined requests: keep them for later.
+      // Pipelined requests: keep them for after the response. Reading goes
+      // on (toggling it costs two epoll_ctl calls per request) until the
+      // backlog is large, then waits for the exchange to finish.
       backlog_.append(p, n);
-      conn_->stop_read();
+      if (backlog_.size() > kMaxBacklog) conn_->stop_read();
       return;
     default:
       parse(p, n);
@@ -141,7 +142,7 @@ void ClientSession::parse(const char* p, size_t n) {
         if (exchange_) exchange_->start_deferred_connect();
         backlog_.append(p + used, n - used);
         if (state_ == State::kRequest) state_ = State::kWaiting;
-        conn_->stop_read();
+        if (r == http::ParseResult::kUpgrade || backlog_.size() > kMaxBacklog) conn_->stop_read();
         if (done_pending_) {
           done_pending_ = false;
           finish_exchange(done_keep_);

@@ -66,6 +66,7 @@ class ClientSession final : public gantry_conn, public net::ConnHandler, public 
   void run_conn_close_hooks();
 
   enum class State { kIdle, kRequest, kWaiting, kTunnel, kLingering, kClosed };
+  static constexpr size_t kMaxBacklog = 64 * 1024;  // pipelined bytes held per connection
 
   WorkerState* ws_;
   std::shared_ptr<const Snapshot> snap_;
