@@ -3,8 +3,9 @@
 //
 //   ws_tunnels.js server PORT...        echo server on each loopback port
 //   ws_tunnels.js hold URL N [INFLIGHT] open N tunnels, echo one message on
-//                                       each, print "ready N", keep them open
-//                                       until SIGTERM/SIGINT or stdin closes
+//                                       each, print "ready N failed M", keep
+//                                       them open until SIGTERM/SIGINT, then
+//                                       print "open_at_end K" and close them
 //   ws_tunnels.js rtt URL COUNT [CONNS] COUNT sequential echoes spread over
 //                                       CONNS connections (each connection one
 //                                       message in flight); prints
@@ -105,9 +106,9 @@ async function hold(url, n, inflight) {
   };
   process.on('SIGTERM', finish);
   process.on('SIGINT', finish);
-  process.stdin.on('end', finish);
-  process.stdin.on('error', finish);
-  process.stdin.resume();
+  // Started in the background by a script, stdin is /dev/null: only a
+  // signal ends the hold. The timer keeps the event loop alive regardless.
+  setInterval(() => {}, 1 << 30);
 }
 
 async function rtt(url, count, conns) {
