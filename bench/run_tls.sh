@@ -17,7 +17,7 @@ set -euo pipefail
 
 repo_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
-duration=5
+duration=10
 ka_duration=5
 connections=50
 clients=4
@@ -294,16 +294,14 @@ wait_ready_tls() {  # PEER KEY
   die "$p ($k) does not answer 200 over https on port ${port[$p,$k]} (last status: $code)"
 }
 
-# PEER KEY: how many of 5 reconnections with the first session resumed it
-# (TLS 1.2 and 1.3 both asked). Must be 0: tickets and cache are off.
+# PEER KEY: how many of 5 TLS 1.2 reconnections resumed the first session (by
+# ticket or session ID). Must be 0: tickets and cache are off. (s_client
+# -reconnect does not wait for TLS 1.3 tickets, so it cannot test 1.3.)
 resumed_count() {
-  local p="$1" k="$2" v n=0 c
-  for v in -tls1_2 -tls1_3; do
-    c="$("${on_load_cpu[@]}" openssl s_client -connect "127.0.0.1:${port[$p,$k]}" "$v" -reconnect \
-      </dev/null 2>/dev/null | grep -c '^Reused,' || true)"
-    n=$((n + ${c:-0}))
-  done
-  echo "$n"
+  local c
+  c="$("${on_load_cpu[@]}" openssl s_client -connect "127.0.0.1:${port[$1,$2]}" -tls1_2 -reconnect \
+    </dev/null 2>/dev/null | grep -c '^Reused,' || true)"
+  echo "${c:-0}"
 }
 
 start_backend
@@ -361,7 +359,7 @@ declare -A resumed
 for p in "${peer_list[@]}"; do
   for k in "${key_list[@]}"; do
     resumed[$p,$k]="$(resumed_count "$p" "$k")"
-    echo "# $p $k: sessions resumed out of 10 reconnections: ${resumed[$p,$k]}"
+    echo "# $p $k: TLS 1.2 sessions resumed out of 5 reconnections: ${resumed[$p,$k]}"
   done
 done
 
