@@ -246,7 +246,8 @@ run_rtt() {
 }
 
 # PEER: opens the tunnels, reads the RSS, closes them. Prints
-# "rss_before_kb rss_after_kb opened failed still_open_at_the_end".
+# "rss_before_kb rss_after_kb opened failed still_open_at_the_end
+# rss_after_close_kb".
 measure_tunnels() {
   local p="$1" pid="${proxy_pid[$1]}" out="$tmp/hold-$1-$r.txt" before after line holder ok=0 held
   sleep "$settle"
@@ -268,7 +269,10 @@ measure_tunnels() {
   line="$(grep '^ready ' "$out")"
   held="$(awk '/^open_at_end / { print $2 }' "$out")"
   read -r _ opened _ failed _ <<<"$line"
-  echo "$before $after $opened $failed ${held:-0}"
+  # What stays resident once every tunnel is closed again (allocator caches,
+  # or leaks).
+  sleep "$settle"
+  echo "$before $after $opened $failed ${held:-0} $(rss_kb "$pid")"
 }
 
 results="$tmp/results.txt"   # kind peer round values...
@@ -298,13 +302,13 @@ for ((r = 1; r <= rounds; r++)); do
     read -r p50 p99 mps <<<"$(run_rtt "$p" "${proxy_port[$p]}")"
     echo "rtt $p $r $p50 $p99 $mps" >>"$results"
     printf '# round %d rtt %-8s p50 %8s us  p99 %8s us  %6s msg/s\n' "$r" "$p" "$p50" "$p99" "$mps"
-    read -r before after opened failed held <<<"$(measure_tunnels "$p")"
+    read -r before after opened failed held closed <<<"$(measure_tunnels "$p")"
     kill -0 "${proxy_pid[$p]}" 2>/dev/null || die "$p died with the tunnels open (see $tmp/$p.log)"
     ((opened > 0)) || die "no tunnel opened through $p"
     per="$(awk -v a="$after" -v b="$before" -v n="$opened" 'BEGIN { printf "%.0f", (a - b) * 1024 / n }')"
-    echo "rss $p $r $per $before $after $opened $failed $held" >>"$results"
-    printf '# round %d rss %-8s %6d kB -> %7d kB  %5d tunnels (%d failed, %d still open at the end)  %6s B/tunnel\n' \
-      "$r" "$p" "$before" "$after" "$opened" "$failed" "$held" "$per"
+    echo "rss $p $r $per $before $after $opened $failed $held $closed" >>"$results"
+    printf '# round %d rss %-8s %6d kB -> %7d kB -> %7d kB closed  %5d tunnels (%d failed, %d still open at the end)  %6s B/tunnel\n' \
+      "$r" "$p" "$before" "$after" "$closed" "$opened" "$failed" "$held" "$per"
     stop_peer "$p"
   done
 done
@@ -352,6 +356,9 @@ for p in "${peer_list[@]}"; do
   echo "${p}_ws_rss_bytes_per_tunnel_spread_pct=$(spread_pct rss "$p" 4)"
   echo "${p}_ws_tunnels_failed=$(sum_col rss "$p" 8)"
   echo "${p}_ws_tunnels_dropped=$(( $(sum_col rss "$p" 7) - $(sum_col rss "$p" 9) ))"
+  echo "${p}_ws_rss_kb_before=$(median rss "$p" 5)"
+  echo "${p}_ws_rss_kb_with_tunnels=$(median rss "$p" 6)"
+  echo "${p}_ws_rss_kb_after_close=$(median rss "$p" 10)"
 done
 for p in "${peer_list[@]}" direct; do
   echo "${p}_ws_rtt_p50_us=$(median rtt "$p" 4)"
