@@ -293,16 +293,22 @@ echo "# load average before the run: $(load_average)"
 
 n_peers=${#peer_list[@]}
 for ((r = 1; r <= rounds; r++)); do
+  mps=""
   read -r p50 p99 mps <<<"$(run_rtt direct "${backend_port[direct]}")"
+  [[ -n "${mps:-}" ]] || die "no round-trip figures direct to the backend"
   echo "rtt direct $r $p50 $p99 $mps" >>"$results"
   printf '# round %d rtt %-8s p50 %8s us  p99 %8s us  %6s msg/s\n' "$r" direct "$p50" "$p99" "$mps"
   for ((i = 0; i < n_peers; i++)); do
     p="${peer_list[$(((i + r - 1) % n_peers))]}"
     start_ws_peer "$p"
+    mps=""
     read -r p50 p99 mps <<<"$(run_rtt "$p" "${proxy_port[$p]}")"
+    [[ -n "$mps" ]] || die "no round-trip figures through $p"
     echo "rtt $p $r $p50 $p99 $mps" >>"$results"
     printf '# round %d rtt %-8s p50 %8s us  p99 %8s us  %6s msg/s\n' "$r" "$p" "$p50" "$p99" "$mps"
+    closed=""
     read -r before after opened failed held closed <<<"$(measure_tunnels "$p")"
+    [[ -n "$closed" ]] || die "no memory figures for $p"
     kill -0 "${proxy_pid[$p]}" 2>/dev/null || die "$p died with the tunnels open (see $tmp/$p.log)"
     ((opened > 0)) || die "no tunnel opened through $p"
     per="$(awk -v a="$after" -v b="$before" -v n="$opened" 'BEGIN { printf "%.0f", (a - b) * 1024 / n }')"
