@@ -33,6 +33,7 @@ class Arena {
   // Extends the slice (ptr,len) with n more bytes, keeping it contiguous: in
   // place when it is the last thing allocated and fits, else by moving it.
   void append(const char*& ptr, size_t& len, const char* p, size_t n) {
+    if (n == 0) return;  // llhttp reports empty spans; nothing to add (and no memcpy(null))
     if (ptr != nullptr && ptr + len == cur_ + used_ && n <= cap_ - used_) {
       std::memcpy(cur_ + used_, p, n);
       used_ += n;
