@@ -94,6 +94,7 @@ class Exchange final : public gantry_stream, public http::ParserEvents {
   void maybe_finish();
   void finish();
   void start_tunnel(const char* rest, size_t n);
+  void shed_head_state();
   void tunnel_server_data(const char* p, size_t n);
   void tunnel_server_eof();
   void tunnel_close(const char* cause);
@@ -115,6 +116,7 @@ class Exchange final : public gantry_stream, public http::ParserEvents {
   std::string notes_;
   std::string balance_key_;
   std::string server_label_;  // "host:port" of the server used, for the log
+  std::string tunnel_request_;  // "METHOD target", kept for the log once heads are released
   bool reused_ = false;
   std::string head_wire_;   // serialized request head (kept to retry on a new connection)
   std::string pending_up_;  // request body bytes waiting for the upstream connection

@@ -8,9 +8,26 @@
 
 namespace gantry::proxy {
 
+// An idle tunnel should cost little more than its two connections: keep
+// what the log line needs and release the heads, the arena and the
+// serialization buffers (module.h documents that heads end with the tunnel).
+void Exchange::shed_head_state() {
+  tunnel_request_.assign(req_.method).append(" ").append(req_.target);
+  size_t mlen = req_.method.size();
+  req_ = http::Head();
+  resp_ = http::Head();
+  std::string_view line(tunnel_request_);
+  req_.method = line.substr(0, mlen);
+  req_.target = line.substr(mlen + 1);
+  head_wire_ = std::string();
+  pending_up_ = std::string();
+  arena_.reset_all();
+}
+
 void Exchange::start_tunnel(const char* rest, size_t n) {
   upgraded_ = true;
   response_done_ = true;
+  shed_head_state();
   const config::Timeouts& t = snap_.cfg->timeouts;
   session_->enter_tunnel();
   up_->conn()->set_timer(t.tunnel);

@@ -353,8 +353,9 @@ typedef struct gantry_host_api {
 
   /* --- Stream (request/response): LOOP of its connection -------------
    * Returned slices stay valid until the stream ends or the same header is
-   * changed, whichever comes first. Header names compare case-insensitively.
-   * Setters copy their arguments. */
+   * changed, whichever comes first; once a stream becomes a tunnel (after a
+   * 101) its heads are released and request/response getters find nothing.
+   * Header names compare case-insensitively. Setters copy their arguments. */
   gantry_conn_t *(*stream_conn)(gantry_stream_t *s);
   gantry_str_t (*req_method)(gantry_stream_t *s);
   gantry_str_t (*req_target)(gantry_stream_t *s); /* as sent: path?query */
