@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "gantry/module.h"
@@ -146,7 +147,7 @@ struct Config {
   std::vector<Backend> backends;
   std::vector<Route> routes;
 
-  int backend_index(const std::string& name) const;  // -1 if none
+  int backend_index(std::string_view name) const;  // -1 if none
 
   // Keeps the parsed TOML document (and so every gantry_cfg_t* above) alive.
   std::shared_ptr<const void> document;

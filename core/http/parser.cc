@@ -79,8 +79,6 @@ bool Parser::finish() {
   return err == HPE_OK || err == HPE_PAUSED;
 }
 
-void Parser::resume() { llhttp_resume(&p_); }
-void Parser::resume_after_upgrade() { llhttp_resume_after_upgrade(&p_); }
 
 int Parser::count_head(size_t n, int line_status) {
   head_bytes_ += static_cast<uint32_t>(n);

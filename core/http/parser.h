@@ -45,8 +45,6 @@ class Parser {
   ParseResult feed(const char* p, size_t n, size_t* consumed);
   // The peer closed: ends a read-until-close body. false if a message was cut.
   bool finish();
-  void resume();                // after kPaused
-  void resume_after_upgrade();  // after kUpgrade when the upgrade was refused
   bool keep_alive() const { return llhttp_should_keep_alive(&p_) != 0; }
   bool upgrade() const { return p_.upgrade != 0; }
   bool chunked() const { return (p_.flags & F_CHUNKED) != 0; }

@@ -34,8 +34,6 @@ bool HopByHop::operator()(std::string_view name) const {
   return false;
 }
 
-bool is_hop_by_hop(const Head& head, std::string_view name) { return HopByHop(head)(name); }
-
 std::string_view reason_phrase(int status) {
   switch (status) {
     case 100: return "Continue";

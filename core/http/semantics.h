@@ -18,7 +18,6 @@ class HopByHop {
   std::string_view connection_[4];  // values of up to four Connection headers
   int n_ = 0;
 };
-bool is_hop_by_hop(const Head& head, std::string_view name);
 std::string_view reason_phrase(int status);
 // Status codes whose responses never carry a body.
 inline bool status_has_no_body(int status) {

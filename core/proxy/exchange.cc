@@ -256,7 +256,7 @@ void Exchange::route_core() {
 }
 
 gantry_status_t Exchange::route_to(std::string_view backend) {
-  int idx = snap_.cfg->backend_index(std::string(backend));
+  int idx = snap_.cfg->backend_index(backend);
   if (idx < 0) return GANTRY_ERR_NOENT;
   backend_ = idx;
   return GANTRY_OK;
