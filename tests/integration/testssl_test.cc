@@ -2,10 +2,12 @@
 // process, one listener per provider, each serving an ECDSA P-256 and an
 // RSA-2048 certificate for localhost/127.0.0.1 signed by a CA made at test
 // time. Both scans run at once (testssl spends most of its time waiting on
-// handshakes, not on the CPU). testssl exits 0 whatever it finds, so the test
-// reads its JSON and fails on any HIGH or CRITICAL finding but one, and on a
-// scan that did not run through. Every finding of MEDIUM and above is printed
-// for the record.
+// handshakes, not on the CPU). testssl's exit code says nothing about the
+// server: it is the number of checks its own tools could not complete. So
+// the test reads the JSON instead and fails on any HIGH or CRITICAL finding
+// but one, on any WARN but the tool limitations named below, and on a scan
+// that did not run through. Every finding of MEDIUM and above is printed for
+// the record.
 //
 // What testssl runs: its default set (protocols, cipher categories, forward
 // secrecy, server preference, server defaults and certificates, HTTP headers,
@@ -97,6 +99,22 @@ bool allowed(const Finding& f) {
   return f.id == "cert_revocation" && f.severity == "HIGH";
 }
 
+// WARNs that are limits of testssl 3.0.8 and its openssl, not of the server:
+// - Debian's openssl has no RC4, so testssl cannot try it.
+// - testssl tests ticket resumption in the protocol of the first handshake
+//   that showed a ticket, with an s_client whose stdin is already at EOF. In
+//   TLS 1.3 the ticket comes after the client's Finished, so s_client often
+//   quits before it arrives, saves no session, and testssl calls that a
+//   "connect problem". Whether a TLS 1.3 ticket shows up in time in the
+//   earlier handshake is a race, so this comes and goes. Ticket resumption
+//   itself is tested by TlsTest.ResumptionWithTicketsAndCache.
+bool tool_limit(const Finding& f) {
+  if (f.severity != "WARN") return false;
+  if (f.id == "RC4") return f.finding.find("not supported by local OpenSSL") != std::string::npos;
+  if (f.id == "sessionresumption_ticket") return f.finding.find("connect problem") != std::string::npos;
+  return false;
+}
+
 bool serious(const std::string& severity) {
   return severity == "HIGH" || severity == "CRITICAL";
 }
@@ -155,7 +173,10 @@ class TestsslTest : public IntegrationTest {
     std::string console = read_file(tmp().file(name + ".stdout")) +
                           read_file(tmp().file(name + ".stderr"));
     ASSERT_TRUE(st.has_value()) << "testssl did not finish in time\n" << console;
-    EXPECT_TRUE(st->ok()) << st->str() << "\n" << console;
+    // testssl's fatal errors (connectivity, bad options, ...) exit with 242
+    // and above; lower codes count checks its tools could not complete, and
+    // those show up as WARN findings below.
+    ASSERT_TRUE(st->exited && st->code < 242) << st->str() << "\n" << console;
 
     std::vector<Finding> findings;
     std::string error;
@@ -167,11 +188,16 @@ class TestsslTest : public IntegrationTest {
     std::vector<std::string> ran;
     for (const Finding& f : findings) {
       if (worth_printing(f.severity)) {
+        const char* note = allowed(f)      ? "   [allowed: self-made certificate]"
+                           : tool_limit(f) ? "   [allowed: testssl's own limit]"
+                                           : "";
         std::printf("  %-8s %-32s %s%s\n", f.severity.c_str(), f.full_id.c_str(),
-                    f.finding.c_str(), allowed(f) ? "   [allowed: self-made certificate]" : "");
+                    f.finding.c_str(), note);
       }
       EXPECT_FALSE(serious(f.severity) && !allowed(f))
           << f.severity << " " << f.full_id << ": " << f.finding;
+      EXPECT_FALSE(f.severity == "WARN" && !tool_limit(f))
+          << f.full_id << ": " << f.finding << "\n" << console;
       // testssl reports an aborted scan as "scanProblem" with severity FATAL.
       EXPECT_NE(f.severity, "FATAL") << f.full_id << ": " << f.finding << "\n" << console;
       if (f.id == "cert_chain_of_trust") {
