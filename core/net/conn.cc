@@ -30,10 +30,8 @@ struct WriteReq {
 Conn::Conn(loop::Worker* worker, ConnHandler* handler)
     : worker_(worker), handler_(handler), id_(g_next_id.fetch_add(1, std::memory_order_relaxed)) {
   uv_tcp_init(worker->loop(), &tcp_);
-  uv_timer_init(worker->loop(), &timer_);
   tcp_.data = this;
-  timer_.data = this;
-  open_handles_ = 2;
+  open_handles_ = 1;
 }
 
 Conn::~Conn() {
@@ -65,10 +63,16 @@ int Conn::open_socket(int family) {
 }
 
 int Conn::connect(const sockaddr* sa) {
-  connect_req_.data = this;
-  int r = uv_tcp_connect(&connect_req_, &tcp_, sa, on_connect);
-  if (r == 0) connect_pending_ = true;
-  return r;
+  auto* req = static_cast<uv_connect_t*>(std::malloc(sizeof(uv_connect_t)));
+  if (req == nullptr) return UV_ENOMEM;
+  req->data = this;
+  int r = uv_tcp_connect(req, &tcp_, sa, on_connect);
+  if (r != 0) {
+    std::free(req);
+    return r;
+  }
+  connect_pending_ = true;
+  return 0;
 }
 
 int Conn::set_transport(const gantry_transport_t* t, void* tctx,
@@ -301,8 +305,11 @@ size_t Conn::queued() const {
   return uv_stream_get_write_queue_size(reinterpret_cast<const uv_stream_t*>(&tcp_));
 }
 
+// libuv calls back even when the handle closes first (UV_ECANCELED), before
+// the close callbacks: the Conn is still there.
 void Conn::on_connect(uv_connect_t* req, int status) {
   auto* self = static_cast<Conn*>(req->data);
+  std::free(req);
   self->connect_pending_ = false;
   if (status == UV_ECANCELED || self->closing_) return;
   if (status != 0 || self->transport_ == nullptr) {
@@ -326,14 +333,31 @@ void Conn::shutdown_write() {
     transport_->shutdown(sess_);
     flush_cipher();
   }
-  shutdown_req_.data = this;
-  if (uv_shutdown(&shutdown_req_, reinterpret_cast<uv_stream_t*>(&tcp_), on_shutdown) == 0)
+  auto* req = static_cast<uv_shutdown_t*>(std::malloc(sizeof(uv_shutdown_t)));
+  if (req == nullptr) return;
+  req->data = this;
+  if (uv_shutdown(req, reinterpret_cast<uv_stream_t*>(&tcp_), on_shutdown) == 0) {
     shutdown_pending_ = true;
+  } else {
+    std::free(req);
+  }
 }
 
+// Like on_connect, called before the close callbacks.
 void Conn::on_shutdown(uv_shutdown_t* req, int) {
   auto* self = static_cast<Conn*>(req->data);
+  std::free(req);
   self->shutdown_pending_ = false;
+}
+
+bool Conn::ensure_timer() {
+  if (timer_ != nullptr) return true;
+  timer_ = static_cast<uv_timer_t*>(std::malloc(sizeof(uv_timer_t)));
+  if (timer_ == nullptr) return false;
+  uv_timer_init(worker_->loop(), timer_);
+  timer_->data = this;
+  ++open_handles_;
+  return true;
 }
 
 void Conn::fail(int err) {
@@ -341,21 +365,33 @@ void Conn::fail(int err) {
   stop_read();
   // Report from the loop, not from inside the caller's write().
   pending_error_ = err;
-  uv_timer_start(&timer_, on_timer, 0, 0);
+  if (!ensure_timer()) std::abort();
+  uv_timer_start(timer_, on_timer, 0, 0);
 }
 
 void Conn::set_timer(uint64_t ms) {
   if (closing_ || pending_error_ != 0) return;
   if (ms == 0) {
-    uv_timer_stop(&timer_);
+    if (timer_ != nullptr) uv_timer_stop(timer_);
     return;
   }
-  uv_timer_start(&timer_, on_timer, ms, 0);
+  if (!ensure_timer()) std::abort();
+  uv_timer_start(timer_, on_timer, ms, 0);
 }
 
 void Conn::stop_timer() {
-  if (pending_error_ == 0) uv_timer_stop(&timer_);
+  if (pending_error_ == 0 && timer_ != nullptr) uv_timer_stop(timer_);
 }
+
+void Conn::release_timer() {
+  if (closing_ || pending_error_ != 0 || timer_ == nullptr) return;
+  timer_->data = nullptr;
+  uv_close(reinterpret_cast<uv_handle_t*>(timer_), on_timer_released);
+  timer_ = nullptr;
+  --open_handles_;
+}
+
+void Conn::on_timer_released(uv_handle_t* h) { std::free(h); }
 
 void Conn::on_timer(uv_timer_t* t) {
   auto* self = static_cast<Conn*>(t->data);
@@ -374,11 +410,15 @@ void Conn::close() {
   closing_ = true;
   reading_ = false;
   uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), on_handle_closed);
-  uv_close(reinterpret_cast<uv_handle_t*>(&timer_), on_handle_closed);
+  if (timer_ != nullptr) uv_close(reinterpret_cast<uv_handle_t*>(timer_), on_handle_closed);
 }
 
 void Conn::on_handle_closed(uv_handle_t* h) {
   auto* self = static_cast<Conn*>(h->data);
+  if (h != reinterpret_cast<uv_handle_t*>(&self->tcp_)) {
+    self->timer_ = nullptr;
+    std::free(h);
+  }
   if (--self->open_handles_ == 0) self->handler_->on_conn_closed(self);
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 // A connection moves bytes and nothing else: one TCP socket, an optional
-// transport session (TLS module) on top of it, one timer, and back-pressure
-// signals. HTTP lives above it (proxy/), which implements ConnHandler.
+// transport session (TLS module) on top of it, at most one timer, and
+// back-pressure signals. HTTP lives above it (proxy/), which implements ConnHandler.
 #include <sys/socket.h>
 #include <uv.h>
 
@@ -74,9 +74,13 @@ class Conn {
   void close();
   bool closing() const { return closing_; }
 
-  // One timer per connection; the owner decides what it means.
+  // One timer per connection; the owner decides what it means. It is made on
+  // first use: a tunnel keeps a single timer for its two connections.
   void set_timer(uint64_t ms);  // 0 stops it
   void stop_timer();
+  // Frees the timer until the next set_timer: for a connection whose
+  // timeouts another one now keeps.
+  void release_timer();
 
   int fd() const;
   uint64_t id() const { return id_; }
@@ -93,6 +97,8 @@ class Conn {
   static void on_shutdown(uv_shutdown_t* req, int status);
   static void on_timer(uv_timer_t* t);
   static void on_handle_closed(uv_handle_t* h);
+  static void on_timer_released(uv_handle_t* h);
+  bool ensure_timer();
 
   bool raw_writev(const uv_buf_t* bufs, int nbufs);
   bool flush_cipher();
@@ -103,9 +109,9 @@ class Conn {
   loop::Worker* worker_;
   ConnHandler* handler_;
   uv_tcp_t tcp_;
-  uv_timer_t timer_;
-  uv_connect_t connect_req_;
-  uv_shutdown_t shutdown_req_;
+  // Made when needed: an idle tunnel holds neither a connect nor a shutdown
+  // request, and at most one timer for its two connections.
+  uv_timer_t* timer_ = nullptr;
   const gantry_transport_t* transport_ = nullptr;
   void* sess_ = nullptr;
   uint64_t id_;

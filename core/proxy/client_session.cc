@@ -12,9 +12,9 @@ ClientSession::ClientSession(WorkerState* ws, std::shared_ptr<const Snapshot> sn
       snap_(std::move(snap)),
       listener_(listener),
       conn_(new net::Conn(ws->worker(), this)),
-      parser_(true, this) {
+      parser_(std::make_unique<http::Parser>(true, this)) {
   const auto& lim = snap_->cfg->limits;
-  parser_.set_limits(lim.max_head_bytes, lim.max_headers, lim.max_line_bytes);
+  parser_->set_limits(lim.max_head_bytes, lim.max_headers, lim.max_line_bytes);
 }
 
 bool ClientSession::start(uv_stream_t* server) {
@@ -107,7 +107,7 @@ void ClientSession::parse(const char* p, size_t n) {
   while (n > 0 && state_ != State::kClosed && state_ != State::kLingering) {
     if (!exchange_) {
       exchange_ = std::make_unique<Exchange>(this);
-      parser_.attach(&exchange_->req(), &exchange_->arena());
+      parser_->attach(&exchange_->req(), &exchange_->arena());
       state_ = State::kRequest;
       conn_->set_timer(snap_->cfg->timeouts.client_head);
     }
@@ -117,7 +117,7 @@ void ClientSession::parse(const char* p, size_t n) {
     Exchange* counted = exchange_.get();
     counted->add_bytes_in(n);
     in_parse_ = true;
-    http::ParseResult r = parser_.feed(p, n, &used);
+    http::ParseResult r = parser_->feed(p, n, &used);
     in_parse_ = false;
     if (exchange_.get() == counted && r != http::ParseResult::kError)
       counted->add_bytes_in(-static_cast<int64_t>(n - used));
@@ -131,8 +131,8 @@ void ClientSession::parse(const char* p, size_t n) {
           abort();
           return;
         }
-        reject(reject_status_ ? reject_status_ : parser_.reject_status(),
-               parser_.error_reason());
+        reject(reject_status_ ? reject_status_ : parser_->reject_status(),
+               parser_->error_reason());
         return;
       case http::ParseResult::kOk:
         if (exchange_) exchange_->start_deferred_connect();
@@ -161,7 +161,7 @@ int ClientSession::on_head(http::Head&) {
     reject_status_ = -r;
     return -1;
   }
-  if (r >= 0 && state_ == State::kRequest && !parser_.upgrade())
+  if (r >= 0 && state_ == State::kRequest && !parser_->upgrade())
     conn_->set_timer(snap_->cfg->timeouts.client_body);
   return r;
 }
@@ -175,7 +175,7 @@ void ClientSession::on_body(const char* p, size_t n) {
 void ClientSession::on_message_end() {
   if (state_ == State::kClosed || !exchange_) return;
   conn_->stop_timer();
-  if (!parser_.keep_alive()) close_after_ = true;
+  if (!parser_->keep_alive()) close_after_ = true;
   if (state_ == State::kRequest) state_ = State::kWaiting;
   exchange_->on_request_end();
 }
@@ -213,7 +213,7 @@ void ClientSession::finish_exchange(bool keep_alive) {
   state_ = State::kIdle;
   // Each exchange ends at a message boundary, so a fresh parser state is
   // right for whatever the client sent next.
-  parser_.reset();
+  parser_->reset();
   drive();
 }
 
@@ -254,6 +254,8 @@ void ClientSession::enter_tunnel() {
   state_ = State::kTunnel;
   conn_->stop_timer();
   conn_->start_read();
+  // No request follows a tunnel; an idle one should not hold a parser.
+  if (!in_parse_) parser_.reset();
 }
 
 std::string ClientSession::take_backlog() {
@@ -276,11 +278,11 @@ void ClientSession::on_conn_eof(net::Conn*) {
       // A half-closed client may still read its response.
       return;
     case State::kRequest:
-      if (exchange_ && !exchange_->response_started() && parser_.head_done()) {
+      if (exchange_ && !exchange_->response_started() && parser_->head_done()) {
         exchange_->client_gone("client_aborted");
         return;
       }
-      if (exchange_ && !parser_.head_done() && backlog_.empty() &&
+      if (exchange_ && !parser_->head_done() && backlog_.empty() &&
           exchange_->req().target.empty() && exchange_->req().headers.empty()) {
         abort();  // closed between requests
         return;
@@ -310,7 +312,7 @@ void ClientSession::on_conn_timeout(net::Conn*) {
       abort();
       return;
     case State::kRequest:
-      if (!parser_.head_done() && exchange_ && !exchange_->response_started()) {
+      if (!parser_->head_done() && exchange_ && !exchange_->response_started()) {
         reject(408, "request head timeout");
         return;
       }

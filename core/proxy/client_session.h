@@ -30,7 +30,7 @@ class ClientSession final : public gantry_conn, public net::ConnHandler, public 
   std::vector<void*>& conn_ctx() { return conn_ctx_; }
   // Client address as text, computed once per connection.
   const std::string& client_ip();
-  http::Parser& parser() { return parser_; }
+  http::Parser& parser() { return *parser_; }
 
   // Called by the Exchange.
   bool send(const char* p, size_t n) { return conn_->write(p, n); }
@@ -72,7 +72,7 @@ class ClientSession final : public gantry_conn, public net::ConnHandler, public 
   std::shared_ptr<const Snapshot> snap_;
   int listener_;
   net::Conn* conn_;
-  http::Parser parser_;
+  std::unique_ptr<http::Parser> parser_;  // released when the connection becomes a tunnel
   std::unique_ptr<Exchange> exchange_;
   std::string backlog_;  // pipelined bytes waiting for the current exchange
   std::vector<void*> conn_ctx_;

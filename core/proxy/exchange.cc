@@ -46,15 +46,19 @@ bool valid_host(std::string_view h) {
 }  // namespace
 
 Exchange::Exchange(ClientSession* session)
-    : session_(session), snap_(session->snap()), resp_parser_(false, this) {
-  resp_parser_.attach(&resp_, &arena_);
+    : session_(session), snap_(session->snap()), http_(std::make_unique<HttpState>(this)) {
   start_us_ = uv_hrtime() / 1000;
   bytes_out_start_ = session->conn()->bytes_written();
 }
 
+Exchange::HttpState::HttpState(Exchange* ex) : resp_parser(false, ex) {
+  resp_parser.attach(&resp, &arena);
+}
+
 Exchange::~Exchange() {
+  session_->worker_state()->tunnel_clock().disarm(this);
   drop_upstream();
-  if (!finished_ && !req_.method.empty()) {
+  if (!finished_ && !method().empty()) {
     if (std::string_view(termination_) == "ok") termination_ = "aborted";
     write_log();
     run_stream_end_hooks();
@@ -74,29 +78,40 @@ int64_t Exchange::since_start_us() const {
   return static_cast<int64_t>(uv_hrtime() / 1000 - start_us_);
 }
 
+std::string_view Exchange::method() const {
+  if (http_ != nullptr) return http_->req.method;
+  return std::string_view(tunnel_request_).substr(0, tunnel_method_len_);
+}
+
+std::string_view Exchange::target() const {
+  if (http_ != nullptr) return http_->req.target;
+  std::string_view line(tunnel_request_);
+  return line.size() > tunnel_method_len_ ? line.substr(tunnel_method_len_ + 1) : std::string_view();
+}
+
 std::string_view Exchange::path() const {
-  std::string_view t = req_.target;
+  std::string_view t = target();
   size_t q = t.find('?');
   return q == std::string_view::npos ? t : t.substr(0, q);
 }
 
 std::string_view Exchange::query() const {
-  std::string_view t = req_.target;
+  std::string_view t = target();
   size_t q = t.find('?');
   return q == std::string_view::npos ? std::string_view() : t.substr(q + 1);
 }
 
 int Exchange::on_request_head() {
   t_head_ = since_start_us();
-  if (req_.version_major != 1) return -505;
-  size_t hosts = req_.count("host");
-  if (hosts > 1 || (req_.version_minor >= 1 && hosts == 0)) return -400;
-  if (req_.method == "CONNECT") return -405;  // a reverse proxy opens no tunnels by CONNECT
-  std::string_view t = req_.target;
+  if (http_->req.version_major != 1) return -505;
+  size_t hosts = http_->req.count("host");
+  if (hosts > 1 || (http_->req.version_minor >= 1 && hosts == 0)) return -400;
+  if (http_->req.method == "CONNECT") return -405;  // a reverse proxy opens no tunnels by CONNECT
+  std::string_view t = http_->req.target;
   if (t.empty()) return -400;
   if (t[0] != '/') {
     if (t == "*") {
-      if (req_.method != "OPTIONS") return -400;
+      if (http_->req.method != "OPTIONS") return -400;
     } else if (starts_with_ci(t, "http://") || starts_with_ci(t, "https://")) {
       // Absolute form: the authority replaces Host (RFC 9112 3.2.2).
       size_t s = t.find("//") + 2;
@@ -105,28 +120,28 @@ int Exchange::on_request_head() {
       if (authority.empty() || authority.find('@') != std::string_view::npos) return -400;
       std::string path = e == std::string_view::npos ? "/" : std::string(t.substr(e));
       if (path[0] == '?') path.insert(0, "/");
-      req_.target = {arena_.copy(path.data(), path.size()), path.size()};
-      req_.set(arena_, "Host", authority);
+      http_->req.target = {http_->arena.copy(path.data(), path.size()), path.size()};
+      http_->req.set(http_->arena, "Host", authority);
     } else {
       return -400;
     }
   }
-  for (char c : req_.target) {
+  for (char c : http_->req.target) {
     // Only visible ASCII in a request target (RFC 3986); raw UTF-8 and
     // controls are refused rather than passed to servers that may differ.
     unsigned char u = static_cast<unsigned char>(c);
     if (u <= 0x20 || u >= 0x7f) return -400;
   }
-  for (const http::HeaderField& h : req_.headers) {
+  for (const http::HeaderField& h : http_->req.headers) {
     for (char c : h.value)
       if (c == '\0' || c == '\r' || c == '\n') return -400;
   }
-  if (const http::HeaderField* host = req_.find("host"); host != nullptr && !valid_host(host->value))
+  if (const http::HeaderField* host = http_->req.find("host"); host != nullptr && !valid_host(host->value))
     return -400;
   // A Transfer-Encoding that llhttp did not turn into chunked framing (an
   // empty value) must not travel on next to a Content-Length.
-  if (req_.find("transfer-encoding") != nullptr && !session_->parser().chunked()) return -400;
-  head_request_ = req_.method == "HEAD";
+  if (http_->req.find("transfer-encoding") != nullptr && !session_->parser().chunked()) return -400;
+  head_request_ = http_->req.method == "HEAD";
   http::Parser& p = session_->parser();
   if (p.chunked()) {
     req_body_ = BodyMode::kChunked;
@@ -199,7 +214,7 @@ void Exchange::after_request_hooks() {
   // with 400 for its framing never reaches a server (unless the bad chunk
   // comes in a later read, when the server gets a cut request and a close).
   // A client that asked for 100-continue sends nothing until a server answers.
-  const http::HeaderField* expect = req_.find("expect");
+  const http::HeaderField* expect = http_->req.find("expect");
   if (req_body_ == BodyMode::kChunked && !request_done_ &&
       !(expect && iequals(expect->value, "100-continue"))) {
     connect_deferred_ = true;
@@ -215,7 +230,7 @@ void Exchange::start_deferred_connect() {
 }
 
 void Exchange::check_upgrade() {
-  const http::HeaderField* up = req_.find("upgrade");
+  const http::HeaderField* up = http_->req.find("upgrade");
   if (up == nullptr || !session_->parser().upgrade()) return;
   const modules::Generation& gen = *snap_.gen;
   if (stream_ctx_.empty() && !gen.with_upgrade.empty())
@@ -241,7 +256,7 @@ void Exchange::route_core() {
     return;
   }
   std::string_view p = path();
-  const http::HeaderField* host = req_.find("host");
+  const http::HeaderField* host = http_->req.find("host");
   std::string_view hostname = host ? host_without_port(host->value) : std::string_view();
   for (const config::Route& r : cfg.routes) {
     if (!r.path_prefix.empty() && p.substr(0, r.path_prefix.size()) != r.path_prefix) continue;
@@ -279,10 +294,10 @@ void Exchange::connect_upstream() {
   uint32_t w = session_->worker_state()->worker()->index();
   upstream::BalancerState& bal = snap_.balancers[w][backend_];
   server_ = -1;
-  if (!balance_key_.empty()) {
+  if (!http_->balance_key.empty()) {
     // A module named the server (or a key to hash).
-    server_ = bal.find_up(balance_key_);
-    if (server_ < 0) server_ = bal.pick(balance_key_, -1);
+    server_ = bal.find_up(http_->balance_key);
+    if (server_ < 0) server_ = bal.pick(http_->balance_key, -1);
   } else if (b.balance == config::Balance::kCookie) {
     std::string_view v = take_cookie(b.cookie_name);
     if (!v.empty()) server_ = bal.find_up(v);
@@ -307,7 +322,7 @@ void Exchange::connect_upstream() {
 // from what the server sees. Returns its value (empty if absent).
 std::string_view Exchange::take_cookie(const std::string& name) {
   std::string_view found;
-  for (http::HeaderField& h : req_.headers) {
+  for (http::HeaderField& h : http_->req.headers) {
     if (h.name.empty() || !iequals(h.name, "cookie")) continue;
     std::string kept;
     std::string_view v = h.value;
@@ -330,9 +345,9 @@ std::string_view Exchange::take_cookie(const std::string& name) {
     if (!removed) continue;
     if (kept.empty()) {
       h.name = {};
-      --req_.live_headers;
+      --http_->req.live_headers;
     } else {
-      h.value = {arena_.copy(kept.data(), kept.size()), kept.size()};
+      h.value = {http_->arena.copy(kept.data(), kept.size()), kept.size()};
     }
   }
   return found;
@@ -375,7 +390,7 @@ bool Exchange::try_connect(int server) {
     const modules::Instance& m = gen.instances[i];
     void* sctx = i < scope.scope_ctx.size() ? scope.scope_ctx[i] : nullptr;
     gantry_action_t a = m.hooks.on_connect_upstream(m.inst, sctx, this, c->fd(),
-                                                   (request_sent_ ? 0 : head_wire_.size()) + pending_up_.size());
+                                                   (request_sent_ ? 0 : http_->head_wire.size()) + http_->pending_up.size());
     if (a != GANTRY_CONTINUE && a != GANTRY_DECLINED) return false;
   }
   if (scope.tls.transport != nullptr) {
@@ -421,16 +436,16 @@ void Exchange::upstream_connected(int status) {
 // framing rewritten from what the parser established, forwarding headers added.
 void Exchange::send_request_head() {
   const config::Config& cfg = *snap_.cfg;
-  std::string& out = head_wire_;
+  std::string& out = http_->head_wire;
   out.clear();
   out.reserve(512);
-  out.append(req_.method);
+  out.append(http_->req.method);
   out += ' ';
-  out.append(req_.target);
+  out.append(http_->req.target);
   out.append(" HTTP/1.1\r\n");
   std::string xff_joined;
-  const http::HopByHop hop(req_);
-  for (const http::HeaderField& h : req_.headers) {
+  const http::HopByHop hop(http_->req);
+  for (const http::HeaderField& h : http_->req.headers) {
     if (h.name.empty()) continue;
     if (hop(h.name)) continue;
     if (iequals(h.name, "content-length")) continue;
@@ -456,9 +471,9 @@ void Exchange::send_request_head() {
   }
   if (cfg.proxy.x_forwarded_proto)
     out.append(session_->is_tls() ? "X-Forwarded-Proto: https\r\n" : "X-Forwarded-Proto: http\r\n");
-  if (cfg.proxy.via) out.append(req_.version_minor == 0 ? "Via: 1.0 gantry\r\n" : "Via: 1.1 gantry\r\n");
+  if (cfg.proxy.via) out.append(http_->req.version_minor == 0 ? "Via: 1.0 gantry\r\n" : "Via: 1.1 gantry\r\n");
   if (upgrade_allowed_) {
-    const http::HeaderField* up = req_.find("upgrade");
+    const http::HeaderField* up = http_->req.find("upgrade");
     out.append("Connection: upgrade\r\nUpgrade: ");
     out.append(up->value);
     out.append("\r\n");
@@ -479,39 +494,39 @@ void Exchange::flush_pending_upstream() {
   net::Conn* c = up_->conn();
   if (!request_sent_) {
     request_sent_ = true;
-    if (pending_up_.empty()) {
-      c->write(head_wire_.data(), head_wire_.size());
+    if (http_->pending_up.empty()) {
+      c->write(http_->head_wire.data(), http_->head_wire.size());
     } else {
-      uv_buf_t bufs[2] = {uv_buf_init(head_wire_.data(), static_cast<unsigned>(head_wire_.size())),
-                          uv_buf_init(pending_up_.data(), static_cast<unsigned>(pending_up_.size()))};
+      uv_buf_t bufs[2] = {uv_buf_init(http_->head_wire.data(), static_cast<unsigned>(http_->head_wire.size())),
+                          uv_buf_init(http_->pending_up.data(), static_cast<unsigned>(http_->pending_up.size()))};
       c->writev(bufs, 2);
       body_started_ = true;
-      pending_up_.clear();
+      http_->pending_up.clear();
     }
-  } else if (!pending_up_.empty()) {
-    c->write(pending_up_.data(), pending_up_.size());
+  } else if (!http_->pending_up.empty()) {
+    c->write(http_->pending_up.data(), http_->pending_up.size());
     body_started_ = true;
-    pending_up_.clear();
+    http_->pending_up.clear();
   }
   if (c->above_high_water()) session_->pause_reading();
   else session_->resume_reading();
 }
 
 void Exchange::write_upstream(const char* p, size_t n) {
-  if (up_ != nullptr && up_->connected() && request_sent_ && pending_up_.empty()) {
+  if (up_ != nullptr && up_->connected() && request_sent_ && http_->pending_up.empty()) {
     body_started_ = true;
     up_->conn()->write(p, n);
     if (up_->conn()->above_high_water()) session_->pause_reading();
     return;
   }
-  pending_up_.append(p, n);
-  if (pending_up_.size() > net::Conn::kHighWater) session_->pause_reading();
+  http_->pending_up.append(p, n);
+  if (http_->pending_up.size() > net::Conn::kHighWater) session_->pause_reading();
 }
 
 void Exchange::write_upstream_chunk(const char* p, size_t n) {
   char size_line[24];
   int len = std::snprintf(size_line, sizeof size_line, "%zx\r\n", n);
-  if (up_ != nullptr && up_->connected() && request_sent_ && pending_up_.empty()) {
+  if (up_ != nullptr && up_->connected() && request_sent_ && http_->pending_up.empty()) {
     body_started_ = true;
     uv_buf_t bufs[3] = {uv_buf_init(size_line, static_cast<unsigned>(len)),
                         uv_buf_init(const_cast<char*>(p), static_cast<unsigned>(n)),
@@ -520,10 +535,10 @@ void Exchange::write_upstream_chunk(const char* p, size_t n) {
     if (up_->conn()->above_high_water()) session_->pause_reading();
     return;
   }
-  pending_up_.append(size_line, len);
-  pending_up_.append(p, n);
-  pending_up_.append("\r\n");
-  if (pending_up_.size() > net::Conn::kHighWater) session_->pause_reading();
+  http_->pending_up.append(size_line, len);
+  http_->pending_up.append(p, n);
+  http_->pending_up.append("\r\n");
+  if (http_->pending_up.size() > net::Conn::kHighWater) session_->pause_reading();
 }
 
 void Exchange::on_request_body(const char* p, size_t n) {
@@ -546,8 +561,7 @@ void Exchange::upstream_drained() { session_->resume_reading(); }
 
 void Exchange::client_timeout() {
   if (upgraded_) {
-    tunnel_close(client_eof_in_tunnel_ || server_eof_in_tunnel_ ? "client_fin_timeout"
-                                                                 : "tunnel_idle_timeout");
+    tunnel_timeout();
     return;
   }
   if (!response_started_) {

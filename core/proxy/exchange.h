@@ -2,6 +2,7 @@
 // One request/response exchange: module hooks, routing, the upstream
 // connection, streaming both bodies, and, after a 101, the tunnel.
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -9,6 +10,7 @@
 #include "http/parser.h"
 #include "gantry/module.h"
 #include "proxy/handles.h"
+#include "proxy/tunnel_clock.h"
 #include "util/arena.h"
 
 namespace gantry::proxy {
@@ -17,14 +19,22 @@ class ClientSession;
 class UpstreamConn;
 struct Snapshot;
 
-class Exchange final : public gantry_stream, public http::ParserEvents {
+class Exchange final : public gantry_stream, public http::ParserEvents, public TunnelClock::Entry {
  public:
+  // The worker's TunnelClock calls this when the tunnel's deadline passes.
+  static void on_tunnel_deadline(TunnelClock::Entry* e);
   explicit Exchange(ClientSession* session);
   ~Exchange() override;
 
-  Arena& arena() { return arena_; }
-  http::Head& req() { return req_; }
-  http::Head& resp() { return resp_; }
+  // The heads and their arena live until the exchange becomes a tunnel
+  // (heads_released()); method() and target() stay for the log.
+  bool heads_released() const { return http_ == nullptr; }
+  Arena& arena() { return http_->arena; }
+  http::Head& req() { return http_->req; }
+  http::Head& resp() { return http_->resp; }
+  std::string_view method() const;
+  int status() const { return status_; }
+  std::string_view target() const;
   ClientSession* session() { return session_; }
 
   // Request side, driven by the client session's parser.
@@ -59,7 +69,9 @@ class Exchange final : public gantry_stream, public http::ParserEvents {
   gantry_status_t respond_from_module(int status, const gantry_header_t* headers, size_t n,
                                       std::string_view body);
   void log_note(std::string_view key, std::string_view value);
-  void set_balance_key(std::string_view key) { balance_key_.assign(key); }
+  void set_balance_key(std::string_view key) {
+    if (http_ != nullptr) http_->balance_key.assign(key);
+  }
   gantry_status_t resume(int32_t action);
   std::string_view path() const;
   std::string_view query() const;
@@ -98,6 +110,8 @@ class Exchange final : public gantry_stream, public http::ParserEvents {
   void tunnel_server_data(const char* p, size_t n);
   void tunnel_server_eof();
   void tunnel_close(const char* cause);
+  void tunnel_timeout();
+  void arm_tunnel_timer(uint64_t ms);
   void run_stream_end_hooks();
   void write_log();
   bool tunnel_hooks(uint32_t dir, const char* p, size_t n);
@@ -106,20 +120,27 @@ class Exchange final : public gantry_stream, public http::ParserEvents {
 
   enum class BodyMode : uint8_t { kNone, kLength, kChunked, kUntilClose };
 
+  // What the HTTP phase needs and a tunnel does not; released with the heads.
+  struct HttpState {
+    explicit HttpState(Exchange* ex);
+    Arena arena;
+    http::Head req;
+    http::Head resp;
+    http::Parser resp_parser;
+    std::string head_wire;   // serialized request head (kept to retry on a new connection)
+    std::string pending_up;  // request body bytes waiting for the upstream connection
+    std::string balance_key;  // set by modules, for the backend's balancer
+  };
+
   ClientSession* session_;
   const Snapshot& snap_;
-  Arena arena_;
-  http::Head req_;
-  http::Head resp_;
-  http::Parser resp_parser_;
+  std::unique_ptr<HttpState> http_;
   std::vector<void*> stream_ctx_;
   std::string notes_;
-  std::string balance_key_;
   std::string server_label_;  // "host:port" of the server used, for the log
   std::string tunnel_request_;  // "METHOD target", kept for the log once heads are released
+  uint32_t tunnel_method_len_ = 0;
   bool reused_ = false;
-  std::string head_wire_;   // serialized request head (kept to retry on a new connection)
-  std::string pending_up_;  // request body bytes waiting for the upstream connection
   uint64_t declared_length_ = 0;  // request Content-Length as received
   UpstreamConn* up_ = nullptr;
   int backend_ = -1;

@@ -26,7 +26,7 @@ void Exchange::upstream_data(const char* p, size_t n) {
   while (n > 0) {
     size_t used = 0;
     in_resp_parse_ = true;
-    http::ParseResult r = resp_parser_.feed(p, n, &used);
+    http::ParseResult r = http_->resp_parser.feed(p, n, &used);
     in_resp_parse_ = false;
     if (r == http::ParseResult::kOk) {
       flush_response_head();
@@ -34,7 +34,7 @@ void Exchange::upstream_data(const char* p, size_t n) {
     }
     if (r == http::ParseResult::kError) {
       GLOG_WARN("backend %s server %s: malformed response: %s", route_backend().data(),
-                up_ ? up_->server_name.c_str() : "?", resp_parser_.error_reason());
+                up_ ? up_->server_name.c_str() : "?", http_->resp_parser.error_reason());
       if (!response_started_) {
         fail_upstream(502, "bad_response");
       } else {
@@ -44,7 +44,7 @@ void Exchange::upstream_data(const char* p, size_t n) {
       return;
     }
     if (r == http::ParseResult::kUpgrade) {
-      if (resp_.status == 101 && upgrade_allowed_) {
+      if (http_->resp.status == 101 && upgrade_allowed_) {
         start_tunnel(p + used, n - used);
         return;
       }
@@ -60,8 +60,8 @@ void Exchange::upstream_data(const char* p, size_t n) {
       break;
     }
     // An interim (1xx) response ended: parse the next head fresh.
-    resp_parser_.reset();
-    resp_.clear();
+    http_->resp_parser.reset();
+    http_->resp.clear();
   }
   if (hand_back_pending_) {
     hand_back_pending_ = false;
@@ -72,8 +72,8 @@ void Exchange::upstream_data(const char* p, size_t n) {
 int Exchange::on_head(http::Head& head) {
   if (head.status >= 100 && head.status < 200 && head.status != 101) {
     interim_ = true;
-    if (req_.version_minor >= 1) {
-      std::string& out = head_wire_;  // the request head is sent by now
+    if (http_->req.version_minor >= 1) {
+      std::string& out = http_->head_wire;  // the request head is sent by now
       out.clear();
       char line[64];
       int len = std::snprintf(line, sizeof line, "HTTP/1.1 %d %.*s\r\n", head.status,
@@ -123,10 +123,10 @@ int Exchange::on_head(http::Head& head) {
 }
 
 void Exchange::send_response_head() {
-  const http::Head& h = resp_;
-  bool client11 = req_.version_minor >= 1;
+  const http::Head& h = http_->resp;
+  bool client11 = http_->req.version_minor >= 1;
   bool client_wants_close = !session_->parser().keep_alive() && request_done_;
-  const http::HeaderField* conn_hdr = req_.find("connection");
+  const http::HeaderField* conn_hdr = http_->req.find("connection");
   if (conn_hdr && list_has_token(conn_hdr->value, "close")) client_wants_close = true;
   if (!client11 && !(conn_hdr && list_has_token(conn_hdr->value, "keep-alive")))
     client_wants_close = true;
@@ -134,7 +134,7 @@ void Exchange::send_response_head() {
   bool no_body = head_request_ || http::status_has_no_body(h.status);
   if (no_body) {
     resp_body_ = BodyMode::kNone;
-  } else if (resp_parser_.has_content_length()) {
+  } else if (http_->resp_parser.has_content_length()) {
     resp_body_ = BodyMode::kLength;
   } else if (client11) {
     resp_body_ = BodyMode::kChunked;
@@ -144,7 +144,7 @@ void Exchange::send_response_head() {
   }
   if (client_wants_close || session_->worker_state_draining()) close_client_ = true;
 
-  std::string& out = head_wire_;
+  std::string& out = http_->head_wire;
   out.clear();
   out.reserve(512);
   char line[96];
@@ -166,7 +166,7 @@ void Exchange::send_response_head() {
   }
   if (resp_body_ == BodyMode::kLength) {
     len = std::snprintf(line, sizeof line, "Content-Length: %llu\r\n",
-                        static_cast<unsigned long long>(resp_parser_.content_length()));
+                        static_cast<unsigned long long>(http_->resp_parser.content_length()));
     out.append(line, len);
   } else if (resp_body_ == BodyMode::kChunked) {
     out.append("Transfer-Encoding: chunked\r\n");
@@ -187,7 +187,7 @@ void Exchange::send_response_head() {
 void Exchange::flush_response_head() {
   if (!resp_head_pending_) return;
   resp_head_pending_ = false;
-  session_->send(head_wire_.data(), head_wire_.size());
+  session_->send(http_->head_wire.data(), http_->head_wire.size());
 }
 
 void Exchange::write_client_body(const char* p, size_t n) {
@@ -196,7 +196,7 @@ void Exchange::write_client_body(const char* p, size_t n) {
   int nb = 0;
   if (resp_head_pending_) {
     resp_head_pending_ = false;
-    bufs[nb++] = uv_buf_init(head_wire_.data(), static_cast<unsigned>(head_wire_.size()));
+    bufs[nb++] = uv_buf_init(http_->head_wire.data(), static_cast<unsigned>(http_->head_wire.size()));
   }
   char size_line[24];
   if (resp_body_ == BodyMode::kChunked) {
@@ -227,12 +227,12 @@ void Exchange::on_body(const char* p, size_t n) { write_client_body(p, n); }
 void Exchange::on_message_end() {
   if (interim_ || switching_) return;  // a final response or the tunnel follows
   if (resp_body_ == BodyMode::kChunked) {
-    if (resp_head_pending_) head_wire_.append("0\r\n\r\n");
+    if (resp_head_pending_) http_->head_wire.append("0\r\n\r\n");
     else session_->send("0\r\n\r\n", 5);
   }
   flush_response_head();
   response_done_ = true;
-  upstream_reusable_ = resp_parser_.keep_alive() && request_done_;
+  upstream_reusable_ = http_->resp_parser.keep_alive() && request_done_;
   if (!request_done_) close_client_ = true;  // answered before the body ended
   maybe_finish();
 }
@@ -242,11 +242,11 @@ void Exchange::upstream_eof() {
     tunnel_server_eof();
     return;
   }
-  if (response_started_ && resp_parser_.in_message()) {
+  if (response_started_ && http_->resp_parser.in_message()) {
     // A body delimited by the close of the connection ends here.
     upstream_reusable_ = false;
     in_resp_parse_ = true;
-    bool ok = resp_parser_.finish();
+    bool ok = http_->resp_parser.finish();
     in_resp_parse_ = false;
     if (ok && response_done_) {
       if (hand_back_pending_) {
@@ -285,8 +285,7 @@ void Exchange::upstream_error(int err) {
 
 void Exchange::upstream_timeout() {
   if (upgraded_) {
-    tunnel_close(client_eof_in_tunnel_ || server_eof_in_tunnel_ ? "server_fin_timeout"
-                                                                 : "tunnel_idle_timeout");
+    tunnel_timeout();
     return;
   }
   if (up_ != nullptr && !up_->connected()) {
@@ -338,7 +337,7 @@ void Exchange::respond_local(int status, std::string_view body,
   if (!has_type && !body.empty()) out.append("Content-Type: text/plain\r\n");
   len = std::snprintf(line, sizeof line, "Content-Length: %zu\r\n", body.size());
   out.append(line, len);
-  if (!session_->parser().head_done() || !session_->parser().keep_alive() && request_done_)
+  if (!session_->parser().head_done() || (!session_->parser().keep_alive() && request_done_))
     close_client_ = true;
   if (close_client_) out.append("Connection: close\r\n");
   out.append("\r\n");
@@ -406,8 +405,8 @@ void Exchange::write_log() {
   if (snap_.access_fd < 0 && gen.with_log.empty()) return;
   AccessRecord r;
   r.status = status_;
-  r.method = req_.method;
-  r.target = req_.target;
+  r.method = method();
+  r.target = target();
   r.backend = route_backend();
   r.server = server_label_;
   r.termination = termination_;

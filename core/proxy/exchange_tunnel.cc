@@ -5,33 +5,39 @@
 #include "proxy/exchange.h"
 #include "proxy/snapshot.h"
 #include "proxy/upstream_conn.h"
+#include "proxy/worker_state.h"
 
 namespace gantry::proxy {
 
 // An idle tunnel should cost little more than its two connections: keep
-// what the log line needs and release the heads, the arena and the
-// serialization buffers (module.h documents that heads end with the tunnel).
+// what the log line needs and release the heads, the arena, the response
+// parser and the serialization buffers (module.h documents that heads end
+// with the tunnel).
 void Exchange::shed_head_state() {
-  tunnel_request_.assign(req_.method).append(" ").append(req_.target);
-  size_t mlen = req_.method.size();
-  req_ = http::Head();
-  resp_ = http::Head();
-  std::string_view line(tunnel_request_);
-  req_.method = line.substr(0, mlen);
-  req_.target = line.substr(mlen + 1);
-  head_wire_ = std::string();
-  pending_up_ = std::string();
-  arena_.reset_all();
+  const http::Head& req = http_->req;
+  tunnel_request_.assign(req.method).append(" ").append(req.target);
+  tunnel_method_len_ = static_cast<uint32_t>(req.method.size());
+  http_.reset();
+}
+
+// A tunnel has one deadline for both sides, on the worker's TunnelClock:
+// any byte either way pushes it back, so a timeout means both were quiet.
+void Exchange::arm_tunnel_timer(uint64_t ms) {
+  session_->worker_state()->tunnel_clock().arm(this, ms);
+}
+
+void Exchange::on_tunnel_deadline(TunnelClock::Entry* e) {
+  static_cast<Exchange*>(e)->tunnel_timeout();
 }
 
 void Exchange::start_tunnel(const char* rest, size_t n) {
   upgraded_ = true;
   response_done_ = true;
   shed_head_state();
-  const config::Timeouts& t = snap_.cfg->timeouts;
   session_->enter_tunnel();
-  up_->conn()->set_timer(t.tunnel);
-  session_->conn()->set_timer(t.tunnel);
+  session_->conn()->release_timer();
+  up_->conn()->release_timer();
+  arm_tunnel_timer(snap_.cfg->timeouts.tunnel);
   if (n > 0) tunnel_server_data(rest, n);
   std::string early = session_->take_backlog();
   if (!early.empty() && up_ != nullptr) tunnel_client_data(early.data(), early.size());
@@ -58,11 +64,8 @@ void Exchange::tunnel_client_data(const char* p, size_t n) {
   }
   net::Conn* up = up_->conn();
   up->write(p, n);
-  const config::Timeouts& t = snap_.cfg->timeouts;
-  if (!client_eof_in_tunnel_ && !server_eof_in_tunnel_) {
-    up->set_timer(t.tunnel);
-    session_->conn()->set_timer(t.tunnel);
-  }
+  uint64_t idle = snap_.cfg->timeouts.tunnel;
+  if (idle != 0 && !client_eof_in_tunnel_ && !server_eof_in_tunnel_) arm_tunnel_timer(idle);
   if (up->above_high_water()) session_->pause_reading();
 }
 
@@ -73,11 +76,8 @@ void Exchange::tunnel_server_data(const char* p, size_t n) {
   }
   net::Conn* c = session_->conn();
   c->write(p, n);
-  const config::Timeouts& t = snap_.cfg->timeouts;
-  if (!client_eof_in_tunnel_ && !server_eof_in_tunnel_) {
-    c->set_timer(t.tunnel);
-    if (up_ != nullptr) up_->conn()->set_timer(t.tunnel);
-  }
+  uint64_t idle = snap_.cfg->timeouts.tunnel;
+  if (idle != 0 && !client_eof_in_tunnel_ && !server_eof_in_tunnel_) arm_tunnel_timer(idle);
   if (c->above_high_water() && up_ != nullptr && !up_paused_) {
     up_paused_ = true;
     up_->conn()->stop_read();
@@ -93,9 +93,7 @@ void Exchange::tunnel_client_eof() {
     return;
   }
   up_->conn()->shutdown_write();
-  uint64_t fin = snap_.cfg->timeouts.client_fin;
-  up_->conn()->set_timer(fin);
-  session_->conn()->set_timer(fin);
+  arm_tunnel_timer(snap_.cfg->timeouts.client_fin);
 }
 
 void Exchange::tunnel_server_eof() {
@@ -105,15 +103,23 @@ void Exchange::tunnel_server_eof() {
     return;
   }
   session_->conn()->shutdown_write();
-  uint64_t fin = snap_.cfg->timeouts.client_fin;
-  session_->conn()->set_timer(fin);
-  if (up_ != nullptr) up_->conn()->set_timer(fin);
+  arm_tunnel_timer(snap_.cfg->timeouts.client_fin);
+}
+
+// The tunnel's timer fired: name the side that kept the tunnel waiting.
+void Exchange::tunnel_timeout() {
+  if (!client_eof_in_tunnel_ && !server_eof_in_tunnel_) {
+    tunnel_close("tunnel_idle_timeout");
+  } else {
+    tunnel_close(client_eof_in_tunnel_ ? "server_fin_timeout" : "client_fin_timeout");
+  }
 }
 
 void Exchange::tunnel_close(const char* cause) {
   if (finished_) return;
   termination_ = cause;
   finished_ = true;
+  arm_tunnel_timer(0);
   write_log();
   run_stream_end_hooks();
   drop_upstream();

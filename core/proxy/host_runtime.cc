@@ -72,19 +72,24 @@ gantry_str_t conn_listener(gantry_conn_t* c) {
 }
 
 gantry_conn_t* stream_conn(gantry_stream_t* s) { return X(s)->session(); }
-gantry_str_t req_method(gantry_stream_t* s) { return S(X(s)->req().method); }
-gantry_str_t req_target(gantry_stream_t* s) { return S(X(s)->req().target); }
+gantry_str_t req_method(gantry_stream_t* s) { return S(X(s)->method()); }
+gantry_str_t req_target(gantry_stream_t* s) { return S(X(s)->target()); }
 gantry_str_t req_path(gantry_stream_t* s) { return S(X(s)->path()); }
 gantry_str_t req_query(gantry_stream_t* s) { return S(X(s)->query()); }
 uint32_t req_version(gantry_stream_t* s) {
+  if (X(s)->heads_released()) return 11;  // only HTTP/1.1 requests become tunnels
   const http::Head& h = X(s)->req();
   return h.version_major * 10u + h.version_minor;
 }
 
-size_t req_header_count(gantry_stream_t* s) { return X(s)->req().live_headers; }
+// In a tunnel the heads are gone: no headers, and nothing to change.
+size_t req_header_count(gantry_stream_t* s) {
+  return X(s)->heads_released() ? 0 : X(s)->req().live_headers;
+}
 
 gantry_status_t req_header_at(gantry_stream_t* s, size_t i, gantry_str_t* name,
                               gantry_str_t* value) {
+  if (X(s)->heads_released()) return GANTRY_ERR_NOENT;
   for (const http::HeaderField& h : X(s)->req().headers) {
     if (h.name.empty()) continue;
     if (i-- == 0) {
@@ -115,25 +120,30 @@ bool valid_field(gantry_str_t name, gantry_str_t value) {
 }
 
 gantry_status_t req_header_get(gantry_stream_t* s, gantry_str_t n, size_t i, gantry_str_t* v) {
+  if (X(s)->heads_released()) return GANTRY_ERR_NOENT;
   return header_get(X(s)->req(), n, i, v);
 }
 gantry_status_t req_header_set(gantry_stream_t* s, gantry_str_t n, gantry_str_t v) {
   if (!valid_field(n, v)) return GANTRY_ERR_INVAL;
+  if (X(s)->heads_released()) return GANTRY_ERR_BUSY;
   X(s)->req().set(X(s)->arena(), V(n), V(v));
   return GANTRY_OK;
 }
 gantry_status_t req_header_add(gantry_stream_t* s, gantry_str_t n, gantry_str_t v) {
   if (!valid_field(n, v)) return GANTRY_ERR_INVAL;
+  if (X(s)->heads_released()) return GANTRY_ERR_BUSY;
   X(s)->req().add(X(s)->arena(), V(n), V(v));
   return GANTRY_OK;
 }
 gantry_status_t req_header_remove(gantry_stream_t* s, gantry_str_t n) {
+  if (X(s)->heads_released()) return GANTRY_ERR_BUSY;
   return X(s)->req().remove(V(n)) ? GANTRY_OK : GANTRY_ERR_NOENT;
 }
 gantry_status_t req_set_target(gantry_stream_t* s, gantry_str_t t) {
   if (t.len == 0 || t.ptr[0] != '/') return GANTRY_ERR_INVAL;
   for (size_t i = 0; i < t.len; ++i)
     if (static_cast<unsigned char>(t.ptr[i]) <= 32 || t.ptr[i] == 127) return GANTRY_ERR_INVAL;
+  if (X(s)->heads_released()) return GANTRY_ERR_BUSY;
   X(s)->req().target = {X(s)->arena().copy(t.ptr, t.len), t.len};
   return GANTRY_OK;
 }
@@ -145,8 +155,11 @@ gantry_status_t respond(gantry_stream_t* s, int32_t status, const gantry_header_
     if (!valid_field(h[i].name, h[i].value)) return GANTRY_ERR_INVAL;
   return X(s)->respond_from_module(status, h, n, V(body));
 }
-int32_t resp_status(gantry_stream_t* s) { return X(s)->resp().status; }
+int32_t resp_status(gantry_stream_t* s) {
+  return X(s)->heads_released() ? X(s)->status() : X(s)->resp().status;
+}
 gantry_status_t resp_header_get(gantry_stream_t* s, gantry_str_t n, size_t i, gantry_str_t* v) {
+  if (X(s)->heads_released()) return GANTRY_ERR_NOENT;
   return header_get(X(s)->resp(), n, i, v);
 }
 gantry_status_t resp_header_set(gantry_stream_t* s, gantry_str_t n, gantry_str_t v) {

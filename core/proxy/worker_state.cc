@@ -6,12 +6,16 @@
 
 #include "loop/worker.h"
 #include "proxy/client_session.h"
+#include "proxy/exchange.h"
 #include "proxy/upstream_conn.h"
 #include "util/log.h"
 
 namespace gantry::proxy {
 
-WorkerState::WorkerState(loop::Worker* worker) : worker_(worker) { scratch_.reserve(4096); }
+WorkerState::WorkerState(loop::Worker* worker)
+    : worker_(worker), tunnel_clock_(worker->loop(), Exchange::on_tunnel_deadline) {
+  scratch_.reserve(4096);
+}
 
 WorkerState::~WorkerState() = default;
 
@@ -142,6 +146,7 @@ void WorkerState::maybe_finish_drain() {
   if (!draining_ || stopped_) return;
   if (!sessions_.empty() || !listeners_.empty() || !upstreams_.empty()) return;
   stopped_ = true;
+  tunnel_clock_.close();
   worker_->stop_when_idle();
   if (on_stopped_) on_stopped_();
 }

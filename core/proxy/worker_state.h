@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "proxy/snapshot.h"
+#include "proxy/tunnel_clock.h"
 
 namespace gantry::loop {
 class Worker;
@@ -51,6 +52,7 @@ class WorkerState {
   void upstream_closed(UpstreamConn* u);
   void upstream_opened(UpstreamConn* u);
 
+  TunnelClock& tunnel_clock() { return tunnel_clock_; }
   std::string& scratch() { return scratch_; }  // serialization buffer, per worker
   size_t session_count() const { return sessions_.size(); }
   // Called on this worker's thread once a drain finished.
@@ -68,6 +70,7 @@ class WorkerState {
   std::unordered_map<std::string, std::vector<UpstreamConn*>> idle_;
   std::unordered_set<UpstreamConn*> upstreams_;
   std::string scratch_;
+  TunnelClock tunnel_clock_;
   bool draining_ = false;
   bool stopped_ = false;
   std::function<void()> on_stopped_;

@@ -536,6 +536,20 @@ TEST_F(WebSocketTest, ServerHalfCloseKeepsClientDirectionOpen) {
   EXPECT_TRUE(arrived);
 }
 
+TEST_F(WebSocketTest, HalfClosedTunnelEndsAfterClientFin) {
+  // The server finished; the client neither sends nor closes: client_fin
+  // ends the tunnel and the log names the side it waited for.
+  ASSERT_NO_FATAL_FAILURE(start("", "[timeouts]\nclient_fin = \"300ms\"\n"));
+  WsClient c;
+  ASSERT_TRUE(c.connect(port()));
+  ASSERT_EQ(c.handshake().status, 101);
+  ASSERT_TRUE(c.send_frame(1, "server-fin"));
+  EXPECT_EQ(c.next().payload, "fin-coming");
+  EXPECT_TRUE(c.wait_eof()) << "the server's FIN was not passed on";
+  std::string line = log_line("/chat", 30s);
+  EXPECT_NE(line.find("client_fin_timeout"), std::string::npos) << gantry().stdout_text();
+}
+
 TEST_F(WebSocketTest, FrameSizeLimitCutsTheTunnel) {
   ASSERT_NO_FATAL_FAILURE(start("max_frame_size = \"64k\"\n"));
   WsClient c;
