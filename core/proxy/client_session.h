@@ -44,6 +44,9 @@ class ClientSession final : public gantry_conn, public net::ConnHandler, public 
   // Worker drain: close now if idle, else after the current exchange.
   void on_drain();
   bool worker_state_draining() const;
+  // Position in the worker's session list, kept by WorkerState.
+  size_t slot() const { return slot_; }
+  void set_slot(size_t slot) { slot_ = slot; }
 
  private:
   // ConnHandler
@@ -77,6 +80,7 @@ class ClientSession final : public gantry_conn, public net::ConnHandler, public 
   std::string backlog_;  // pipelined bytes waiting for the current exchange
   std::vector<void*> conn_ctx_;
   std::string client_ip_;
+  size_t slot_ = 0;
   State state_ = State::kIdle;
   int reject_status_ = 0;
   bool in_drive_ = false;

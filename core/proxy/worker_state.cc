@@ -81,12 +81,18 @@ void WorkerState::on_connection(uv_stream_t* server, int status) {
     return;
   }
   auto* s = new ClientSession(ws, snap, idx);
-  ws->sessions_.insert(s);
+  s->set_slot(ws->sessions_.size());
+  ws->sessions_.push_back(s);
   s->start(server);
 }
 
 void WorkerState::session_closed(ClientSession* s) {
-  sessions_.erase(s);
+  size_t slot = s->slot();
+  if (slot < sessions_.size() && sessions_[slot] == s) {
+    sessions_[slot] = sessions_.back();
+    sessions_[slot]->set_slot(slot);
+    sessions_.pop_back();
+  }
   maybe_finish_drain();
 }
 
@@ -120,10 +126,10 @@ void WorkerState::forget_idle(UpstreamConn* u) {
   v.erase(std::remove(v.begin(), v.end(), u), v.end());
 }
 
-void WorkerState::upstream_opened(UpstreamConn* u) { upstreams_.insert(u); }
+void WorkerState::upstream_opened(UpstreamConn*) { ++upstreams_; }
 
-void WorkerState::upstream_closed(UpstreamConn* u) {
-  upstreams_.erase(u);
+void WorkerState::upstream_closed(UpstreamConn*) {
+  --upstreams_;
   maybe_finish_drain();
 }
 
@@ -131,7 +137,7 @@ void WorkerState::drain() {
   if (draining_) return;
   draining_ = true;
   for (ListenHandle* h : std::vector<ListenHandle*>(listeners_)) close_listener(h);
-  for (ClientSession* s : std::vector<ClientSession*>(sessions_.begin(), sessions_.end())) s->on_drain();
+  for (ClientSession* s : std::vector<ClientSession*>(sessions_)) s->on_drain();
   for (auto& [key, v] : idle_) {
     for (UpstreamConn* u : std::vector<UpstreamConn*>(v)) {
       u->taken_from_pool();
@@ -144,7 +150,7 @@ void WorkerState::drain() {
 
 void WorkerState::maybe_finish_drain() {
   if (!draining_ || stopped_) return;
-  if (!sessions_.empty() || !listeners_.empty() || !upstreams_.empty()) return;
+  if (!sessions_.empty() || !listeners_.empty() || upstreams_ != 0) return;
   stopped_ = true;
   tunnel_clock_.close();
   worker_->stop_when_idle();

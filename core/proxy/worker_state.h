@@ -7,7 +7,6 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "proxy/snapshot.h"
@@ -66,9 +65,11 @@ class WorkerState {
   loop::Worker* worker_;
   std::shared_ptr<const Snapshot> snapshot_;
   std::vector<ListenHandle*> listeners_;
-  std::unordered_set<ClientSession*> sessions_;
+  // Sessions by slot (ClientSession::slot()): O(1) removal without a
+  // hash node per connection.
+  std::vector<ClientSession*> sessions_;
   std::unordered_map<std::string, std::vector<UpstreamConn*>> idle_;
-  std::unordered_set<UpstreamConn*> upstreams_;
+  size_t upstreams_ = 0;  // open upstream connections; a drain waits for 0
   std::string scratch_;
   TunnelClock tunnel_clock_;
   bool draining_ = false;
