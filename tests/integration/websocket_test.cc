@@ -361,6 +361,12 @@ class WebSocketTest : public IntegrationTest {
     ASSERT_TRUE(start_gantry(write_config(cfg)));
   }
   // The access-log line of the first request whose target is `target`.
+  // Connects and completes the upgrade: a tunnel through gantry.
+  void open_tunnel(WsClient* c) {
+    ASSERT_TRUE(c->connect(port()));
+    ASSERT_EQ(c->handshake().status, 101);
+  }
+
   std::string log_line(const std::string& target, std::chrono::milliseconds wait = 10s) {
     std::string needle = " " + target + "\" ";
     gantry().wait_for_output(needle, wait);
@@ -482,8 +488,7 @@ TEST_F(WebSocketTest, NonSwitchingAnswerStaysHttp) {
 TEST_F(WebSocketTest, TunnelIdleTimeoutClosesAndIsLogged) {
   ASSERT_NO_FATAL_FAILURE(start("", "[timeouts]\ntunnel = \"300ms\"\n"));
   WsClient c;
-  ASSERT_TRUE(c.connect(port()));
-  ASSERT_EQ(c.handshake().status, 101);
+  ASSERT_NO_FATAL_FAILURE(open_tunnel(&c));
   ASSERT_TRUE(c.send_frame(1, "one"));
   ASSERT_EQ(c.next().payload, "one");
   EXPECT_TRUE(c.wait_eof(30s)) << "the idle tunnel stayed open";
@@ -495,8 +500,7 @@ TEST_F(WebSocketTest, ClientTimersDoNotCutTunnels) {
   // No tunnel timeout configured: the HTTP idle timer must not apply to a tunnel.
   ASSERT_NO_FATAL_FAILURE(start("", "[timeouts]\nclient_idle = \"200ms\"\nserver = \"200ms\"\n"));
   WsClient c;
-  ASSERT_TRUE(c.connect(port()));
-  ASSERT_EQ(c.handshake().status, 101);
+  ASSERT_NO_FATAL_FAILURE(open_tunnel(&c));
   std::this_thread::sleep_for(1500ms);  // several client_idle periods, no traffic
   ASSERT_TRUE(c.send_frame(1, "still here"));
   EXPECT_EQ(c.next().payload, "still here");
@@ -505,8 +509,7 @@ TEST_F(WebSocketTest, ClientTimersDoNotCutTunnels) {
 TEST_F(WebSocketTest, ClientHalfCloseKeepsServerDirectionOpen) {
   ASSERT_NO_FATAL_FAILURE(start());
   WsClient c;
-  ASSERT_TRUE(c.connect(port()));
-  ASSERT_EQ(c.handshake().status, 101);
+  ASSERT_NO_FATAL_FAILURE(open_tunnel(&c));
   ASSERT_TRUE(c.send_frame(1, "before fin"));
   ASSERT_EQ(c.next().payload, "before fin");
   c.shutdown_write();
@@ -521,8 +524,7 @@ TEST_F(WebSocketTest, ClientHalfCloseKeepsServerDirectionOpen) {
 TEST_F(WebSocketTest, ServerHalfCloseKeepsClientDirectionOpen) {
   ASSERT_NO_FATAL_FAILURE(start());
   WsClient c;
-  ASSERT_TRUE(c.connect(port()));
-  ASSERT_EQ(c.handshake().status, 101);
+  ASSERT_NO_FATAL_FAILURE(open_tunnel(&c));
   ASSERT_TRUE(c.send_frame(1, "server-fin"));
   EXPECT_EQ(c.next().payload, "fin-coming");
   EXPECT_TRUE(c.wait_eof()) << "the server's FIN was not passed on";
@@ -541,8 +543,7 @@ TEST_F(WebSocketTest, HalfClosedTunnelEndsAfterClientFin) {
   // ends the tunnel and the log names the side it waited for.
   ASSERT_NO_FATAL_FAILURE(start("", "[timeouts]\nclient_fin = \"300ms\"\n"));
   WsClient c;
-  ASSERT_TRUE(c.connect(port()));
-  ASSERT_EQ(c.handshake().status, 101);
+  ASSERT_NO_FATAL_FAILURE(open_tunnel(&c));
   ASSERT_TRUE(c.send_frame(1, "server-fin"));
   EXPECT_EQ(c.next().payload, "fin-coming");
   EXPECT_TRUE(c.wait_eof()) << "the server's FIN was not passed on";
@@ -553,8 +554,7 @@ TEST_F(WebSocketTest, HalfClosedTunnelEndsAfterClientFin) {
 TEST_F(WebSocketTest, FrameSizeLimitCutsTheTunnel) {
   ASSERT_NO_FATAL_FAILURE(start("max_frame_size = \"64k\"\n"));
   WsClient c;
-  ASSERT_TRUE(c.connect(port()));
-  ASSERT_EQ(c.handshake().status, 101);
+  ASSERT_NO_FATAL_FAILURE(open_tunnel(&c));
   std::string ok(64 * 1024, 'k');
   ASSERT_TRUE(c.send_frame(2, ok));
   ASSERT_EQ(c.next(30s).payload.size(), ok.size());
@@ -571,8 +571,7 @@ TEST_F(WebSocketTest, FrameSizeLimitCutsTheTunnel) {
 TEST_F(WebSocketTest, MessageCountsAndCloseCodeInTheLog) {
   ASSERT_NO_FATAL_FAILURE(start("count_messages = true\n"));
   WsClient c;
-  ASSERT_TRUE(c.connect(port()));
-  ASSERT_EQ(c.handshake().status, 101);
+  ASSERT_NO_FATAL_FAILURE(open_tunnel(&c));
   for (int i = 0; i < 3; ++i) {
     ASSERT_TRUE(c.send_frame(1, "m" + std::to_string(i)));
     ASSERT_EQ(c.next().opcode, 1);
@@ -630,8 +629,7 @@ TEST_F(WebSocketTest, ManyTunnelsHeldOpenAtOnce) {
 TEST_F(WebSocketTest, BackendGoneMidTunnelClosesTheClient) {
   ASSERT_NO_FATAL_FAILURE(start());
   WsClient c;
-  ASSERT_TRUE(c.connect(port()));
-  ASSERT_EQ(c.handshake().status, 101);
+  ASSERT_NO_FATAL_FAILURE(open_tunnel(&c));
   ASSERT_TRUE(c.send_frame(1, "hello"));
   ASSERT_EQ(c.next().payload, "hello");
   backend_.stop();
