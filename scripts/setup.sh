@@ -6,7 +6,10 @@ cd "$(dirname "$0")/.."
 BUILD_DIR=${1:-build}
 shift || true
 
-mapfile -t pkgs < <(grep -v '^\s*#' scripts/packages.txt | sed '/^\s*$/d' | sort -u)
+# A full build runs the tests, which need a few more packages than the demo.
+lists=(scripts/packages.txt)
+[ -n "${BUILD_TARGET:-}" ] || lists+=(scripts/packages-tests.txt)
+mapfile -t pkgs < <(cat "${lists[@]}" | grep -v '^\s*#' | sed '/^\s*$/d' | sort -u)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

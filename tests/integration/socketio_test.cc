@@ -2,7 +2,8 @@
 // ones) with TLS terminated by gantry, /socket.io/ routed by the ACL module to
 // two real Socket.IO 4 servers (node) kept sticky by gantry's cookie, and
 // everything else to a real nginx. The clients are socket.io-client 4
-// (tests/integration/node/sio_client.js), over TLS, in both transports.
+// (tests/integration/node/sio_client.js), over TLS, in both transports, and
+// the demo page itself in headless Chromium.
 #include <signal.h>
 
 #include <chrono>
@@ -157,6 +158,15 @@ class SocketIoScenarioTest : public IntegrationTest {
     return s;
   }
 
+  // nginx serving the demo's own page (conf/scenario/www) instead.
+  void serve_demo_page() {
+    std::string page = read_file(source_dir() + "/conf/scenario/www/index.html");
+    ASSERT_FALSE(page.empty());
+    nginx_ = std::make_unique<NginxBackend>(tmp().file("nginx2"));
+    nginx_->add_file("index.html", page);
+    ASSERT_TRUE(nginx_->start()) << nginx_->error_log();
+  }
+
   std::unique_ptr<SocketIoServer> a_, b_;
   std::unique_ptr<NginxBackend> nginx_;
 };
@@ -258,17 +268,43 @@ TEST_F(SocketIoScenarioTest, EverythingElseGoesToNginx) {
 
 TEST_F(SocketIoScenarioTest, ScenarioPageIsServed) {
   // The demo's own page (conf/scenario/www) loads its client from /socket.io/.
-  std::string page = read_file(source_dir() + "/conf/scenario/www/index.html");
-  ASSERT_FALSE(page.empty());
-  nginx_ = std::make_unique<NginxBackend>(tmp().file("nginx2"));
-  nginx_->add_file("index.html", page);
-  ASSERT_TRUE(nginx_->start()) << nginx_->error_log();
+  ASSERT_NO_FATAL_FAILURE(serve_demo_page());
   ASSERT_NO_FATAL_FAILURE(start_scenario());
   CurlResult r = run_curl({"-k", "https://127.0.0.1:" + std::to_string(port()) + "/"},
                           tmp().path());
   ASSERT_TRUE(r.ok()) << r.error;
   EXPECT_EQ(r.http_code, 200);
   EXPECT_NE(r.body.find("<script src=\"/socket.io/socket.io.js\"></script>"), std::string::npos);
+}
+
+TEST_F(SocketIoScenarioTest, DemoPageWorksInABrowser) {
+  // What a newcomer does with the README's demo: open the page in a browser
+  // (headless Chromium), then press "Send to both". Both panes must connect
+  // through gantry over TLS, one per transport, and get their echo.
+  ASSERT_EQ(std::system("command -v chromium >/dev/null 2>&1"), 0)
+      << "chromium is not in PATH (scripts/setup.sh installs it from scripts/packages-tests.txt)";
+  ASSERT_NO_FATAL_FAILURE(serve_demo_page());
+  ASSERT_NO_FATAL_FAILURE(start_scenario());
+  RunResult r = run_command({"node", node_dir() + "/browser_demo.js", "--url",
+                             "https://127.0.0.1:" + std::to_string(port()) + "/",
+                             "--profile", tmp().file("chromium")},
+                            tmp().path(), 90000ms);
+  std::string last = r.out.substr(0, r.out.find_last_not_of('\n') + 1);
+  last = last.substr(last.rfind('\n') == std::string::npos ? 0 : last.rfind('\n') + 1);
+  JsonValue v;
+  std::string error;
+  ASSERT_TRUE(parse_json(last, &v, &error)) << error << "\n" << r.out << r.err;
+  ASSERT_TRUE(r.status.ok()) << r.out << r.err;
+  EXPECT_NE(v["userAgent"].as_string().find("Chrome"), std::string::npos) << last;
+  for (const char* kind : {"polling", "websocket"}) {
+    SCOPED_TRACE(kind);
+    EXPECT_EQ(v[kind]["state"].as_string(), std::string("connected, transport ") + kind) << last;
+    bool echoed = false;
+    for (const JsonValue& line : v[kind]["log"].as_array())
+      echoed |= line.as_string().find("echo from") == 0 &&
+                line.as_string().find(": hello through gantry") != std::string::npos;
+    EXPECT_TRUE(echoed) << last;
+  }
 }
 
 }  // namespace
