@@ -217,23 +217,44 @@ bool Conn::write(const char* p, size_t n) {
 bool Conn::writev(const uv_buf_t* bufs, int nbufs) {
   if (closing_) return false;
   if (transport_ == nullptr) return raw_writev(bufs, nbufs);
+  // Pieces that fit one TLS record (a response head and its first body
+  // bytes) are sealed as one record and leave in one write.
+  size_t total = 0;
+  for (int i = 0; i < nbufs; ++i) total += bufs[i].len;
+  if (nbufs > 1 && total <= kMaxSealedTogether) {
+    char joined[kMaxSealedTogether];
+    size_t off = 0;
+    for (int i = 0; i < nbufs; ++i) {
+      std::memcpy(joined + off, bufs[i].base, bufs[i].len);
+      off += bufs[i].len;
+    }
+    return seal(joined, total) && flush_cipher();
+  }
   for (int i = 0; i < nbufs; ++i) {
-    const uint8_t* p = reinterpret_cast<const uint8_t*>(bufs[i].base);
-    size_t left = bufs[i].len;
-    while (left > 0) {
-      size_t used = 0;
-      gantry_io_t r = transport_->write_plain(sess_, p, left, &used);
-      if (r == GANTRY_IO_ERROR || r == GANTRY_IO_CLOSED) {
-        fail(UV_EPROTO);
-        return false;
-      }
-      p += used;
-      left -= used;
-      if (!flush_cipher()) return false;
-      if (used == 0 && left > 0) {
-        fail(UV_EPROTO);
-        return false;
-      }
+    if (!seal(bufs[i].base, bufs[i].len)) return false;
+  }
+  return flush_cipher();
+}
+
+// Encrypts into the session's output, sending it whenever the session stops
+// taking more (its output buffer is full); the caller flushes the rest.
+bool Conn::seal(const char* data, size_t n) {
+  const uint8_t* p = reinterpret_cast<const uint8_t*>(data);
+  size_t left = n;
+  while (left > 0) {
+    size_t used = 0;
+    gantry_io_t r = transport_->write_plain(sess_, p, left, &used);
+    if (r == GANTRY_IO_ERROR || r == GANTRY_IO_CLOSED) {
+      fail(UV_EPROTO);
+      return false;
+    }
+    p += used;
+    left -= used;
+    if (left == 0) break;
+    if (!flush_cipher()) return false;
+    if (used == 0) {
+      fail(UV_EPROTO);
+      return false;
     }
   }
   return true;

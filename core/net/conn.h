@@ -101,6 +101,9 @@ class Conn {
   bool ensure_timer();
 
   bool raw_writev(const uv_buf_t* bufs, int nbufs);
+  bool seal(const char* data, size_t n);
+  // TLS's largest record payload.
+  static constexpr size_t kMaxSealedTogether = 16384;
   bool flush_cipher();
   void pump_plain();
   void fail(int err);
