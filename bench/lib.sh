@@ -74,14 +74,19 @@ bench_init() {
   trap 'exit 143' TERM
 }
 
-# A random high loopback port nobody listens on (servers bind it right after).
+# A loopback port below the kernel's ephemeral range that no socket uses in
+# any state. A port in the ephemeral range can be some connection's local
+# port (thousands linger in TIME_WAIT after a run), and a proxy started later
+# would then fail to bind it.
 used_ports=" "
 free_port() {
-  local p
+  local lo p
+  lo="$(awk '{ print $1 }' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)"
+  ((lo > 20000 + 2000)) || die "ephemeral port range starts at $lo: no room below it"
   while :; do
-    p=$((20000 + RANDOM % 40000))
+    p=$((20000 + RANDOM % (lo - 20000)))
     [[ "$used_ports" == *" $p "* ]] && continue
-    if [[ -z "$(ss -Htln "sport = :$p" 2>/dev/null)" ]]; then
+    if [[ -z "$(ss -Hatn "sport = :$p" 2>/dev/null)" ]]; then
       used_ports+="$p "
       echo "$p"
       return

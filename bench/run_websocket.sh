@@ -108,30 +108,11 @@ if [[ ",$peers," == *",haproxy,"* ]] && ((tunnels + 100 > 9000)); then
   die "HAProxy runs with maxconn 9000 here: at most 8900 tunnels"
 fi
 
-# A port below the kernel's ephemeral range that no socket uses in any state:
-# with thousands of tunnels open, lib.sh's free_port (listeners only, up to
-# 60000) can pick a port that is some connection's local port, and a proxy
-# started in a later round then fails to bind it.
-ws_free_port() {
-  local lo p
-  lo="$(awk '{ print $1 }' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)"
-  ((lo > 20000 + 2000)) || die "ephemeral port range starts at $lo: no room below it"
-  while :; do
-    p=$((20000 + RANDOM % (lo - 20000)))
-    [[ "$used_ports" == *" $p "* ]] && continue
-    if [[ -z "$(ss -Hatn "sport = :$p" 2>/dev/null)" ]]; then
-      used_ports+="$p "
-      echo "$p"
-      return
-    fi
-  done
-}
-
 # ------------------------------------------------------------ echo backend
 # One backend port per proxy and one for direct runs, so that the sockets one
 # proxy leaves in TIME_WAIT toward the backend never limit the next one.
 declare -A backend_port
-for p in "${peer_list[@]}" direct; do backend_port[$p]="$(ws_free_port)"; done
+for p in "${peer_list[@]}" direct; do backend_port[$p]="$(free_port)"; done
 ports=()
 for p in "${peer_list[@]}" direct; do ports+=("${backend_port[$p]}"); done
 launch echo "${on_load_cpu[@]}" -- node "$helper" server "${ports[@]}"
@@ -227,7 +208,7 @@ EOF
 }
 
 start_ws_peer() {  # PEER: a fresh process; sets proxy_port/proxy_pid
-  local p="$1" port; port="$(ws_free_port)"
+  local p="$1" port; port="$(free_port)"
   case "$p" in
     gantry)
       write_ws_gantry "$port"
