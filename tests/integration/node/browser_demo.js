@@ -35,8 +35,9 @@ function finish(result, code) {
 }
 if (!url) finish({ error: 'usage: browser_demo.js --url URL' }, 1);
 
-// Root in a container: Chromium's sandbox needs user namespaces it may not have.
-browser = spawn('chromium', ['--headless', '--no-sandbox', '--disable-gpu',
+// Root in a container: Chromium's sandbox needs user namespaces it may not
+// have, and /dev/shm may be tiny.
+browser = spawn('chromium', ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
   '--ignore-certificate-errors', '--remote-debugging-port=0', `--user-data-dir=${profile}`,
   'about:blank'], { stdio: ['ignore', 'ignore', 'pipe'] });
 browser.on('error', (e) => finish({ error: `cannot start chromium: ${e.message}` }, 1));
