@@ -9,10 +9,7 @@
 
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
-#include <memory>
 
-#include "config/loader.h"
 #include "module_loader/generation.h"
 
 namespace gantry::acl_test {
@@ -22,11 +19,6 @@ namespace {
 // own, find the harness's state.
 std::vector<std::string>* g_logs = nullptr;
 std::string g_cfg_dir;
-
-// Error sink: a test-side object behind the opaque gantry_error_t pointer.
-struct FakeError {
-  std::string message;
-};
 
 FakeRequest* req(gantry_stream_t* s) { return reinterpret_cast<FakeRequest*>(s); }
 FakeRequest* req(gantry_conn_t* c) { return reinterpret_cast<FakeRequest*>(c); }
@@ -44,18 +36,6 @@ void split_target(FakeRequest* r) {
 
 void fake_log(gantry_module_t*, int32_t level, const char* msg) {
   if (g_logs != nullptr) g_logs->push_back(std::to_string(level) + " " + msg);
-}
-void fake_error_set(gantry_error_t* err, gantry_status_t, const char* msg) {
-  reinterpret_cast<FakeError*>(err)->message = msg;
-}
-void fake_error_at(gantry_error_t* err, const gantry_cfg_t* node, gantry_status_t,
-                   const char* msg) {
-  const char* file = "?";
-  uint32_t line = 0;
-  uint32_t col = 0;
-  modules::host_api()->cfg_where(node, &file, &line, &col);
-  reinterpret_cast<FakeError*>(err)->message =
-      std::string(file) + ":" + std::to_string(line) + ":" + std::to_string(col) + ": " + msg;
 }
 gantry_str_t fake_cfg_dir() { return str(g_cfg_dir); }
 uint32_t fake_worker_count() { return 2; }
@@ -151,8 +131,7 @@ const gantry_host_api_t* fake_host() {
   static gantry_host_api_t api = [] {
     gantry_host_api_t a = *modules::host_api();
     a.log = fake_log;
-    a.error_set = fake_error_set;
-    a.error_at = fake_error_at;
+    unit_test::use_error_sink(&a);
     a.cfg_dir = fake_cfg_dir;
     a.worker_count = fake_worker_count;
     a.worker_index = fake_worker_index;
@@ -206,36 +185,13 @@ size_t FakeRequest::req_header_count(const std::string& name) const {
   return n;
 }
 
-AclHarness::AclHarness() {
-  const char* tmp = std::getenv("TMPDIR");
-  std::string templ = std::string(tmp != nullptr && tmp[0] ? tmp : "/tmp") + "/acl-test-XXXXXX";
-  std::vector<char> buf(templ.begin(), templ.end());
-  buf.push_back('\0');
-  if (mkdtemp(buf.data()) != nullptr) dir_ = buf.data();
-}
-
-AclHarness::~AclHarness() {
-  unload();
-  if (!dir_.empty()) std::system(("rm -rf '" + dir_ + "'").c_str());
-}
-
-void AclHarness::unload() {
-  if (inst_ != nullptr) hooks_.instance_free(inst_);
-  inst_ = nullptr;
-  generation_.reset();
-  config_.reset();
-}
-
 std::string AclHarness::write_file(const std::string& name, const std::string& content) {
-  std::string path = dir_ + "/" + name;
-  std::ofstream(path, std::ios::binary) << content;
-  return path;
+  return dir_.write(name, content);
 }
 
 bool AclHarness::load(const std::string& module_config, const std::string& cache_dir,
                       Mode mode) {
-  unload();
-  error_.clear();
+  module_.unload();
   logs_.clear();
   std::string toml = "modules_dir = \"" ACL_MODULE_DIR "\"\n"
                      "[[listener]]\nbind = \"127.0.0.1:0\"\n"
@@ -243,43 +199,18 @@ bool AclHarness::load(const std::string& module_config, const std::string& cache
                      "[[module]]\nname = \"acl\"\npath = \"acl_hyperscan\"\n"
                      "[module.config]\ncache_dir = \"" + cache_dir + "\"\n" + module_config;
   write_file("gantry.toml", toml);
-  auto cfg = config::load_config(config_path());
-  if (!cfg.ok()) {
-    error_ = cfg.error();
-    return false;
-  }
-  config_ = *cfg;
-  gantry_module_t* self = nullptr;
-  if (mode == Mode::kThroughCore) {
-    auto gen = modules::build_generation(*cfg);
-    if (!gen.ok()) {
-      error_ = gen.error();
+  const gantry_module_desc_t* direct = nullptr;
+  if (mode == Mode::kFakeHostOnly) {
+    direct = module_desc();
+    if (direct == nullptr) {
+      load_error_ = std::string("cannot load module: ") + dlerror();
       return false;
     }
-    generation_ = *gen;
-    const modules::Instance& in = (*gen)->instances.at(0);
-    hooks_ = in.hooks;
-    self = in.self;
-  } else {
-    const gantry_module_desc_t* desc = module_desc();
-    if (desc == nullptr) {
-      error_ = std::string("cannot load module: ") + dlerror();
-      return false;
-    }
-    hooks_ = *desc->hooks;
   }
-  FakeError err;
+  load_error_.clear();
   g_logs = &logs_;
-  g_cfg_dir = dir_;
-  const gantry_cfg_t* node = (*cfg)->modules.at(0).config;
-  gantry_status_t rc = hooks_.instance_new(fake_host(), self, node, &inst_,
-                                           reinterpret_cast<gantry_error_t*>(&err));
-  if (rc != GANTRY_OK) {
-    inst_ = nullptr;
-    error_ = err.message;
-    return false;
-  }
-  return true;
+  g_cfg_dir = dir_.path();
+  return module_.load(config_path(), fake_host(), direct);
 }
 
 bool AclHarness::logged(const std::string& needle) const {
@@ -293,8 +224,8 @@ gantry_action_t AclHarness::run(FakeRequest* r, int32_t worker) {
   g_worker = worker;
   g_logs = &logs_;
   void* stream_ctx = nullptr;
-  return hooks_.on_request_headers(inst_, reinterpret_cast<gantry_stream_t*>(r), nullptr,
-                                    &stream_ctx);
+  return module_.hooks().on_request_headers(module_.inst(), reinterpret_cast<gantry_stream_t*>(r),
+                                           nullptr, &stream_ctx);
 }
 
 std::string AclHarness::route(const std::string& target, const Headers& headers) {

@@ -3,12 +3,12 @@
 // the real TOML loader, the module's instance_new and on_request_headers are
 // called with a copy of the real host table whose stream, request and
 // connection functions read a FakeRequest instead.
-#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "gantry/module.h"
+#include "module_under_test.h"
 
 namespace gantry::acl_test {
 
@@ -42,9 +42,6 @@ struct FakeRequest {
 
 class AclHarness {
  public:
-  AclHarness();
-  ~AclHarness();
-
   // How load() builds the instance under test.
   enum class Mode {
     // The core's loader and build_generation first (what `gantry -t` runs;
@@ -60,7 +57,9 @@ class AclHarness {
   // error() set if the loader or the module refuses it.
   bool load(const std::string& module_config, const std::string& cache_dir = "off",
             Mode mode = Mode::kThroughCore);
-  const std::string& error() const { return error_; }
+  const std::string& error() const {
+    return load_error_.empty() ? module_.error() : load_error_;
+  }
   const std::vector<std::string>& logs() const { return logs_; }
   bool logged(const std::string& needle) const;
 
@@ -72,19 +71,14 @@ class AclHarness {
 
   // A file in the config directory, for pattern files.
   std::string write_file(const std::string& name, const std::string& content);
-  const std::string& dir() const { return dir_; }
-  std::string config_path() const { return dir_ + "/gantry.toml"; }
+  const std::string& dir() const { return dir_.path(); }
+  std::string config_path() const { return dir_.path() + "/gantry.toml"; }
 
  private:
-  void unload();
-
-  std::string dir_;
-  std::string error_;
+  unit_test::TempDir dir_{"acl-test"};
+  std::string load_error_;  // the module could not be opened at all
   std::vector<std::string> logs_;
-  void* inst_ = nullptr;
-  gantry_hooks_t hooks_{};
-  std::shared_ptr<const void> config_;      // keeps the config nodes alive
-  std::shared_ptr<const void> generation_;  // the core's generation, if built
+  unit_test::ModuleUnderTest module_;
 };
 
 }  // namespace gantry::acl_test

@@ -1,38 +1,17 @@
 #include "ws_test_support.h"
 
 #include <strings.h>
-#include <unistd.h>
 
-#include <cstdlib>
-#include <fstream>
-
-#include "config/loader.h"
 #include "module_loader/generation.h"
 
 namespace gantry::websocket_test {
 namespace {
-
-struct FakeError {
-  std::string message;
-};
 
 FakeStream* F(gantry_stream_t* s) { return reinterpret_cast<FakeStream*>(s); }
 gantry_stream_t* S(FakeStream* s) { return reinterpret_cast<gantry_stream_t*>(s); }
 gantry_str_t str(const std::string& s) { return {s.data(), s.size()}; }
 std::string text(gantry_str_t s) { return std::string(s.ptr != nullptr ? s.ptr : "", s.len); }
 
-void fake_error_set(gantry_error_t* err, gantry_status_t, const char* msg) {
-  reinterpret_cast<FakeError*>(err)->message = msg;
-}
-void fake_error_at(gantry_error_t* err, const gantry_cfg_t* node, gantry_status_t,
-                   const char* msg) {
-  const char* file = "?";
-  uint32_t line = 0;
-  uint32_t col = 0;
-  modules::host_api()->cfg_where(node, &file, &line, &col);
-  reinterpret_cast<FakeError*>(err)->message =
-      std::string(file) + ":" + std::to_string(line) + ": " + msg;
-}
 gantry_str_t fake_method(gantry_stream_t* s) { return str(F(s)->method); }
 uint32_t fake_version(gantry_stream_t* s) { return F(s)->version; }
 gantry_status_t fake_header_get(gantry_stream_t* s, gantry_str_t name, size_t idx,
@@ -64,8 +43,7 @@ gantry_status_t fake_log_note(gantry_stream_t* s, gantry_str_t k, gantry_str_t v
 const gantry_host_api_t* fake_host() {
   static gantry_host_api_t api = [] {
     gantry_host_api_t a = *modules::host_api();
-    a.error_set = fake_error_set;
-    a.error_at = fake_error_at;
+    unit_test::use_error_sink(&a);
     a.req_method = fake_method;
     a.req_version = fake_version;
     a.req_header_get = fake_header_get;
@@ -105,78 +83,33 @@ FakeStream valid_handshake() {
   return s;
 }
 
-WsModule::WsModule() {
-  const char* tmp = std::getenv("TMPDIR");
-  std::string templ = std::string(tmp != nullptr && tmp[0] ? tmp : "/tmp") + "/ws-test-XXXXXX";
-  std::vector<char> buf(templ.begin(), templ.end());
-  buf.push_back('\0');
-  if (mkdtemp(buf.data()) != nullptr) dir_ = buf.data();
-}
-
-WsModule::~WsModule() {
-  unload();
-  if (!dir_.empty()) std::system(("rm -rf '" + dir_ + "'").c_str());
-}
-
-void WsModule::unload() {
-  if (inst_ != nullptr) hooks_.instance_free(inst_);
-  inst_ = nullptr;
-  generation_.reset();
-  config_.reset();
-}
-
 bool WsModule::load(const std::string& module_config) {
-  unload();
-  error_.clear();
-  std::string path = dir_ + "/gantry.toml";
-  std::ofstream(path) << "modules_dir = \"" WEBSOCKET_MODULE_DIR "\"\n"
-                      << "[[listener]]\nbind = \"127.0.0.1:0\"\n"
-                      << "[[backend]]\nname = \"a\"\nservers = [\"127.0.0.1:9\"]\n"
-                      << "[[module]]\nname = \"ws\"\npath = \"websocket\"\n"
-                      << "[module.config]\n"
-                      << module_config;
-  auto cfg = config::load_config(path);
-  if (!cfg.ok()) {
-    error_ = cfg.error();
-    return false;
-  }
-  config_ = *cfg;
-  auto gen = modules::build_generation(*cfg);
-  if (!gen.ok()) {
-    error_ = gen.error();
-    return false;
-  }
-  generation_ = *gen;
-  hooks_ = (*gen)->instances.at(0).hooks;
-  FakeError err;
-  gantry_status_t rc =
-      hooks_.instance_new(fake_host(), (*gen)->instances.at(0).self, (*cfg)->modules.at(0).config,
-                          &inst_, reinterpret_cast<gantry_error_t*>(&err));
-  if (rc != GANTRY_OK) {
-    inst_ = nullptr;
-    error_ = err.message;
-    return false;
-  }
-  return true;
+  std::string path = dir_.write("gantry.toml",
+                                "modules_dir = \"" WEBSOCKET_MODULE_DIR "\"\n"
+                                "[[listener]]\nbind = \"127.0.0.1:0\"\n"
+                                "[[backend]]\nname = \"a\"\nservers = [\"127.0.0.1:9\"]\n"
+                                "[[module]]\nname = \"ws\"\npath = \"websocket\"\n"
+                                "[module.config]\n" + module_config);
+  return module_.load(path, fake_host());
 }
 
 gantry_action_t WsModule::request(FakeStream* s, void** ctx) {
-  return hooks_.on_request_headers(inst_, S(s), nullptr, ctx);
+  return module_.hooks().on_request_headers(module_.inst(), S(s), nullptr, ctx);
 }
 gantry_action_t WsModule::upgrade(FakeStream* s, void* ctx, const std::string& protocol) {
-  return hooks_.on_upgrade(inst_, S(s), ctx, str(protocol));
+  return module_.hooks().on_upgrade(module_.inst(), S(s), ctx, str(protocol));
 }
 gantry_action_t WsModule::tunnel(FakeStream* s, void* ctx, uint32_t dir, const std::string& b) {
-  return hooks_.on_tunnel_data(inst_, S(s), ctx, dir,
+  return module_.hooks().on_tunnel_data(module_.inst(), S(s), ctx, dir,
                                reinterpret_cast<const uint8_t*>(b.data()), b.size());
 }
 void WsModule::log(FakeStream* s, void* ctx, bool upgraded) {
   gantry_log_record_t r{};
   r.struct_size = sizeof r;
   r.upgraded = upgraded;
-  hooks_.on_log(inst_, S(s), ctx, &r);
+  module_.hooks().on_log(module_.inst(), S(s), ctx, &r);
 }
-void WsModule::end(FakeStream* s, void* ctx) { hooks_.on_stream_end(inst_, S(s), ctx); }
+void WsModule::end(FakeStream* s, void* ctx) { module_.hooks().on_stream_end(module_.inst(), S(s), ctx); }
 
 std::string frame(uint8_t opcode, const std::string& payload, bool fin, bool masked) {
   std::string f;

@@ -3,12 +3,12 @@
 // real TOML loader and module loader (so key and type errors are the core's
 // own), then a second instance is made on the same config node with a copy
 // of the real host table whose request functions read a FakeStream.
-#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "gantry/module.h"
+#include "module_under_test.h"
 
 namespace gantry::websocket_test {
 
@@ -35,13 +35,10 @@ FakeStream valid_handshake();
 
 class WsModule {
  public:
-  WsModule();
-  ~WsModule();
-
   // `module_config` is TOML for [module.config]. False with error() set
   // when the loader or the module refuses it.
   bool load(const std::string& module_config = "");
-  const std::string& error() const { return error_; }
+  const std::string& error() const { return module_.error(); }
 
   gantry_action_t request(FakeStream* s, void** ctx);
   gantry_action_t upgrade(FakeStream* s, void* ctx, const std::string& protocol);
@@ -50,14 +47,8 @@ class WsModule {
   void end(FakeStream* s, void* ctx);
 
  private:
-  void unload();
-
-  std::string dir_;
-  std::string error_;
-  void* inst_ = nullptr;
-  gantry_hooks_t hooks_{};
-  std::shared_ptr<const void> config_;
-  std::shared_ptr<const void> generation_;
+  unit_test::TempDir dir_{"ws-test"};
+  unit_test::ModuleUnderTest module_;
 };
 
 // One WebSocket frame as a client (masked) or server sends it.
