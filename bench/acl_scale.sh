@@ -80,18 +80,7 @@ acl_regex() { echo "^/api/v1/svc$1/item/[0-9]+\$"; }
 write_haproxy_config() {  # PORT
   {
     cat <<EOF
-global
-  nbthread 1
-  maxconn 9000
-
-defaults
-  mode http
-  option http-keep-alive
-  http-reuse always
-  timeout connect 5s
-  timeout client 60s
-  timeout server 60s
-  timeout http-keep-alive 60s
+$(haproxy_keepalive_head)
 
 frontend bench
   bind 127.0.0.1:$1
@@ -212,22 +201,6 @@ run_wrk_random() {  # PORT SECONDS OUTFILE
     -s "$tmp/random_paths.lua" "http://127.0.0.1:$1/" >"$3" 2>&1
 }
 
-# NAME PID PORT: like lib.sh's wait_ready, but compiling 10,000 regexes can
-# take minutes on a loaded machine, so the deadline is long.
-wait_ready_long() {
-  local name="$1" pid="$2" port="$3" code=""
-  for _ in $(seq 6000); do
-    if ! kill -0 "$pid" 2>/dev/null; then
-      tail -n 20 "$tmp/$name.log" >&2 || true
-      die "$name exited at startup"
-    fi
-    code="$(curl -s -o /dev/null -m 1 -w '%{http_code}' "http://127.0.0.1:$port/" || true)"
-    [[ "$code" == 200 ]] && return 0
-    sleep 0.1
-  done
-  die "$name does not answer 200 on port $port (last status: $code)"
-}
-
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
 median() { sort -g | awk '{v[NR] = $1} END {print (NR ? v[int((NR + 1) / 2)] : 0)}'; }
@@ -244,7 +217,8 @@ for n in "${size_list[@]}"; do
     for ((r = 0; r < reps; r++)); do
       t0=$(now_ms)
       start_peer "$p"
-      wait_ready_long "$p" "${proxy_pid[$p]}" "${proxy_port[$p]}"
+      # Compiling 10,000 regexes can take minutes on a loaded machine.
+      wait_ready "$p" "${proxy_pid[$p]}" "${proxy_port[$p]}" http 6000
       ss_+=($(($(now_ms) - t0)))
       out="$tmp/wrk-$p-$n-$r.txt"
       c0=$(cpu_ticks "${proxy_pid[$p]}")

@@ -94,20 +94,22 @@ free_port() {
   done
 }
 
-# NAME PID PORT: waits until a GET on the port answers 200, or dies.
+# NAME PID PORT [SCHEME [TRIES]]: waits until a GET on the port answers 200,
+# or dies (NAME's log is $tmp/NAME.log). SCHEME is http (default) or https
+# (any certificate); TRIES, 0.1 s apart, defaults to 100.
 wait_ready() {
-  local name="$1" pid="$2" port="$3" code=""
-  for _ in $(seq 100); do
+  local name="$1" pid="$2" port="$3" scheme="${4:-http}" tries="${5:-100}" code=""
+  for _ in $(seq "$tries"); do
     if ! kill -0 "$pid" 2>/dev/null; then
       tail -n 20 "$tmp/$name.log" >&2 || true
       die "$name exited at startup"
     fi
-    code="$(curl -s -o /dev/null -m 1 -w '%{http_code}' "http://127.0.0.1:$port/" || true)"
+    code="$(curl -sk -o /dev/null -m 1 -w '%{http_code}' "$scheme://127.0.0.1:$port/" || true)"
     [[ "$code" == 200 ]] && return 0
     sleep 0.1
   done
   tail -n 20 "$tmp/$name.log" >&2 || true
-  die "$name does not answer 200 on port $port (last status: $code)"
+  die "$name does not answer 200 over $scheme on port $port (last status: $code)"
 }
 
 # NAME CPU-PREFIX... -- COMMAND...: runs it in the background with its output
@@ -172,16 +174,15 @@ EOF
 
 declare -A proxy_port proxy_pid
 
-write_haproxy_config() {  # PORT
-  local fwd=""
-  if ((xff)); then
-    fwd="  option forwardfor
-  http-request set-header X-Forwarded-Proto http"
-  fi
-  cat >"$tmp/haproxy.cfg" <<EOF
-global
-  nbthread 1
-  maxconn 9000
+# HAProxy's global and defaults sections for the keep-alive HTTP figures
+# (lib.sh, acl_scale.sh, run_tls.sh); arguments are extra global lines.
+haproxy_keepalive_head() {
+  echo "global"
+  echo "  nbthread 1"
+  echo "  maxconn 9000"
+  local line
+  for line in "$@"; do echo "  $line"; done
+  cat <<EOF
 
 defaults
   mode http
@@ -191,6 +192,17 @@ defaults
   timeout client 60s
   timeout server 60s
   timeout http-keep-alive 60s
+EOF
+}
+
+write_haproxy_config() {  # PORT
+  local fwd=""
+  if ((xff)); then
+    fwd="  option forwardfor
+  http-request set-header X-Forwarded-Proto http"
+  fi
+  cat >"$tmp/haproxy.cfg" <<EOF
+$(haproxy_keepalive_head)
 
 frontend bench
   bind 127.0.0.1:$1

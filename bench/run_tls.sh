@@ -188,19 +188,7 @@ write_haproxy_tls() {
   http-request set-header X-Forwarded-Proto https"
   fi
   cat >"$conf" <<EOF
-global
-  nbthread 1
-  maxconn 9000
-  tune.ssl.cachesize 0
-
-defaults
-  mode http
-  option http-keep-alive
-  http-reuse always
-  timeout connect 5s
-  timeout client 60s
-  timeout server 60s
-  timeout http-keep-alive 60s
+$(haproxy_keepalive_head "tune.ssl.cachesize 0")
 
 backend origin
   server s1 127.0.0.1:$backend_port
@@ -279,21 +267,6 @@ start_tls_peer() {  # PEER
   peer_pid[$p]=$launched_pid
 }
 
-wait_ready_tls() {  # PEER KEY
-  local p="$1" k="$2" code=""
-  for _ in $(seq 100); do
-    if ! kill -0 "${peer_pid[$p]}" 2>/dev/null; then
-      tail -n 20 "$tmp/$p.log" >&2 || true
-      die "$p exited at startup"
-    fi
-    code="$(curl -sk -o /dev/null -m 1 -w '%{http_code}' "https://127.0.0.1:${port[$p,$k]}/" || true)"
-    [[ "$code" == 200 ]] && return 0
-    sleep 0.1
-  done
-  tail -n 20 "$tmp/$p.log" >&2 || true
-  die "$p ($k) does not answer 200 over https on port ${port[$p,$k]} (last status: $code)"
-}
-
 # PEER KEY: how many of 5 TLS 1.2 reconnections resumed the first session (by
 # ticket or session ID). Must be 0: tickets and cache are off. (s_client
 # -reconnect does not wait for TLS 1.3 tickets, so it cannot test 1.3.)
@@ -307,7 +280,7 @@ resumed_count() {
 start_backend
 for p in "${peer_list[@]}"; do start_tls_peer "$p"; done
 for p in "${peer_list[@]}"; do
-  for k in "${key_list[@]}"; do wait_ready_tls "$p" "$k"; done
+  for k in "${key_list[@]}"; do wait_ready "$p" "${peer_pid[$p]}" "${port[$p,$k]}" https; done
 done
 
 # ------------------------------------------------------------ load
