@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "harness/harness.h"
+#include "ws_frame.h"
 
 namespace gantry::itest {
 namespace {
@@ -78,30 +79,6 @@ struct Frame {
   bool fin = true;
   std::string payload;
 };
-
-std::string encode(uint8_t opcode, const std::string& payload, bool masked, bool fin = true) {
-  std::string f;
-  f += static_cast<char>((fin ? 0x80 : 0) | opcode);
-  uint8_t m = masked ? 0x80 : 0;
-  uint64_t n = payload.size();
-  if (n < 126) {
-    f += static_cast<char>(m | n);
-  } else if (n < 65536) {
-    f += static_cast<char>(m | 126);
-    f += static_cast<char>(n >> 8);
-    f += static_cast<char>(n & 0xff);
-  } else {
-    f += static_cast<char>(m | 127);
-    for (int i = 7; i >= 0; --i) f += static_cast<char>(n >> (8 * i) & 0xff);
-  }
-  const char key[4] = {0x12, 0x34, 0x56, 0x78};
-  if (masked) f.append(key, 4);
-  size_t start = f.size();
-  f += payload;
-  if (masked)
-    for (size_t i = 0; i < payload.size(); ++i) f[start + i] ^= key[i % 4];
-  return f;
-}
 
 // Takes one whole frame off the front of *buf (unmasking it); false if incomplete.
 bool decode(std::string* buf, Frame* out) {
@@ -238,12 +215,12 @@ class WsEchoServer {
         }
         if (!sending) continue;
         if (f.opcode == 1 && f.payload == "server-fin") {
-          send_all(fd, encode(1, "fin-coming", false));
+          send_all(fd, test::ws_frame(1, "fin-coming"));
           ::shutdown(fd, SHUT_WR);
           sending = false;
           continue;
         }
-        send_all(fd, encode(f.opcode, f.payload, false, f.fin));
+        send_all(fd, test::ws_frame(f.opcode, f.payload, f.fin));
         if (f.opcode == 8) {
           ::shutdown(fd, SHUT_WR);
           sending = false;
@@ -252,7 +229,7 @@ class WsEchoServer {
       ssize_t n = read_some(fd, buf, 30s);
       if (n == 0) {
         saw_eof_ = true;
-        if (sending) send_all(fd, encode(1, "eof-seen", false));
+        if (sending) send_all(fd, test::ws_frame(1, "eof-seen"));
         ::shutdown(fd, SHUT_WR);
         return;
       }
@@ -311,7 +288,7 @@ class WsClient {
                    "\r\nSec-WebSocket-Version: 13\r\n" + extra + "\r\n");
   }
   bool send_frame(uint8_t opcode, const std::string& payload) {
-    return send_all(fd_, encode(opcode, payload, true));
+    return send_all(fd_, test::ws_frame(opcode, payload, true, true));
   }
   // The next frame, or nullopt-like (opcode 0xff) on timeout/EOF.
   Frame next(std::chrono::milliseconds timeout = 10s) {

@@ -11,7 +11,7 @@
 namespace gantry::websocket {
 namespace {
 
-using websocket_test::frame;
+using test::ws_frame;
 
 constexpr uint8_t kText = 1, kBinary = 2, kCont = 0, kClose = 8, kPing = 9, kPong = 10;
 
@@ -24,13 +24,13 @@ std::string close_frame(uint16_t code, bool masked) {
   p += static_cast<char>(code >> 8);
   p += static_cast<char>(code & 0xff);
   p += "bye";
-  return frame(kClose, p, true, masked);
+  return ws_frame(kClose, p, true, masked);
 }
 
 TEST(FrameTrackerTest, CountsWholeMessages) {
   FrameTracker t;
-  std::string wire = frame(kText, "hello") + frame(kBinary, std::string(300, 'x')) +
-                     frame(kBinary, std::string(70000, 'y'));
+  std::string wire = ws_frame(kText, "hello") + ws_frame(kBinary, std::string(300, 'x')) +
+                     ws_frame(kBinary, std::string(70000, 'y'));
   EXPECT_EQ(feed(&t, wire), FrameVerdict::kOk);
   EXPECT_EQ(t.messages(), 3u);
   EXPECT_EQ(t.frames(), 3u);
@@ -38,9 +38,9 @@ TEST(FrameTrackerTest, CountsWholeMessages) {
 
 TEST(FrameTrackerTest, SameResultWhateverTheSplit) {
   // Headers of every length (2, 4, 10 bytes, masked or not) cut at every byte.
-  std::string wire = frame(kText, "a", true, true) + frame(kBinary, std::string(200, 'b'), true) +
-                     frame(kBinary, std::string(65536, 'c'), true, true) +
-                     frame(kText, "", true) + close_frame(1001, true);
+  std::string wire = ws_frame(kText, "a", true, true) + ws_frame(kBinary, std::string(200, 'b'), true) +
+                     ws_frame(kBinary, std::string(65536, 'c'), true, true) +
+                     ws_frame(kText, "", true) + close_frame(1001, true);
   for (size_t cut = 0; cut <= wire.size(); cut += (cut < 300 ? 1 : 997)) {
     FrameTracker t;
     ASSERT_EQ(feed(&t, wire.substr(0, cut)), FrameVerdict::kOk) << cut;
@@ -57,8 +57,8 @@ TEST(FrameTrackerTest, SameResultWhateverTheSplit) {
 
 TEST(FrameTrackerTest, FragmentedMessageWithControlFramesBetween) {
   FrameTracker t;
-  std::string wire = frame(kText, "part1", false) + frame(kPing, "p") +
-                     frame(kCont, "part2", false) + frame(kPong, "") + frame(kCont, "end", true);
+  std::string wire = ws_frame(kText, "part1", false) + ws_frame(kPing, "p") +
+                     ws_frame(kCont, "part2", false) + ws_frame(kPong, "") + ws_frame(kCont, "end", true);
   EXPECT_EQ(feed(&t, wire), FrameVerdict::kOk);
   EXPECT_EQ(t.messages(), 1u);
   EXPECT_EQ(t.frames(), 5u);
@@ -68,7 +68,7 @@ TEST(FrameTrackerTest, CloseCodeMaskedAndUnmasked) {
   FrameTracker client, server, empty;
   feed(&client, close_frame(1000, true));
   feed(&server, close_frame(4001, false));
-  feed(&empty, frame(kClose, ""));
+  feed(&empty, ws_frame(kClose, ""));
   EXPECT_EQ(client.close_code(), 1000);
   EXPECT_EQ(server.close_code(), 4001);
   EXPECT_TRUE(empty.close_seen());
@@ -79,24 +79,24 @@ TEST(FrameTrackerTest, FrameLimitIsCheckedOnTheHeader) {
   FrameLimits l;
   l.max_frame = 1024;
   FrameTracker ok, big;
-  EXPECT_EQ(feed(&ok, frame(kBinary, std::string(1024, 'x')), l), FrameVerdict::kOk);
+  EXPECT_EQ(feed(&ok, ws_frame(kBinary, std::string(1024, 'x')), l), FrameVerdict::kOk);
   // Only the header of the oversized frame is needed to refuse it.
-  std::string over = frame(kBinary, std::string(1025, 'x'), true, true);
+  std::string over = ws_frame(kBinary, std::string(1025, 'x'), true, true);
   EXPECT_EQ(feed(&big, over.substr(0, 8), l), FrameVerdict::kFrameTooBig);
-  EXPECT_EQ(feed(&big, frame(kText, "later"), l), FrameVerdict::kFrameTooBig);  // sticky
+  EXPECT_EQ(feed(&big, ws_frame(kText, "later"), l), FrameVerdict::kFrameTooBig);  // sticky
 }
 
 TEST(FrameTrackerTest, MessageLimitAddsFragments) {
   FrameLimits l;
   l.max_message = 10;
   FrameTracker t;
-  EXPECT_EQ(feed(&t, frame(kText, "12345", false), l), FrameVerdict::kOk);
-  EXPECT_EQ(feed(&t, frame(kCont, "12345", false), l), FrameVerdict::kOk);
-  EXPECT_EQ(feed(&t, frame(kCont, "1", true), l), FrameVerdict::kMessageTooBig);
+  EXPECT_EQ(feed(&t, ws_frame(kText, "12345", false), l), FrameVerdict::kOk);
+  EXPECT_EQ(feed(&t, ws_frame(kCont, "12345", false), l), FrameVerdict::kOk);
+  EXPECT_EQ(feed(&t, ws_frame(kCont, "1", true), l), FrameVerdict::kMessageTooBig);
   // A new message starts from zero, and control frames do not count.
   FrameTracker u;
-  EXPECT_EQ(feed(&u, frame(kText, "1234567890") + frame(kPing, std::string(100, 'p')) +
-                         frame(kText, "1234567890"),
+  EXPECT_EQ(feed(&u, ws_frame(kText, "1234567890") + ws_frame(kPing, std::string(100, 'p')) +
+                         ws_frame(kText, "1234567890"),
                  l),
             FrameVerdict::kOk);
   EXPECT_EQ(u.messages(), 2u);
@@ -104,12 +104,12 @@ TEST(FrameTrackerTest, MessageLimitAddsFragments) {
 
 TEST(FrameTrackerTest, ProtocolErrors) {
   FrameTracker cont_first, nested, long_ping, split_ping, reserved, huge;
-  EXPECT_EQ(feed(&cont_first, frame(kCont, "x")), FrameVerdict::kProtocolError);
-  EXPECT_EQ(feed(&nested, frame(kText, "a", false) + frame(kText, "b")),
+  EXPECT_EQ(feed(&cont_first, ws_frame(kCont, "x")), FrameVerdict::kProtocolError);
+  EXPECT_EQ(feed(&nested, ws_frame(kText, "a", false) + ws_frame(kText, "b")),
             FrameVerdict::kProtocolError);
-  EXPECT_EQ(feed(&long_ping, frame(kPing, std::string(126, 'p'))), FrameVerdict::kProtocolError);
-  EXPECT_EQ(feed(&split_ping, frame(kPing, "p", false)), FrameVerdict::kProtocolError);
-  EXPECT_EQ(feed(&reserved, frame(3, "x")), FrameVerdict::kProtocolError);
+  EXPECT_EQ(feed(&long_ping, ws_frame(kPing, std::string(126, 'p'))), FrameVerdict::kProtocolError);
+  EXPECT_EQ(feed(&split_ping, ws_frame(kPing, "p", false)), FrameVerdict::kProtocolError);
+  EXPECT_EQ(feed(&reserved, ws_frame(3, "x")), FrameVerdict::kProtocolError);
   std::string top_bit = std::string("\x82\x7f\x80\x00\x00\x00\x00\x00\x00\x01", 10);
   EXPECT_EQ(feed(&huge, top_bit), FrameVerdict::kProtocolError);
 }

@@ -37,15 +37,15 @@ TEST(TunnelHooksTest, CountsAndCloseHandshakeReachTheLog) {
   ASSERT_EQ(ws.request(&s, &ctx), GANTRY_CONTINUE);
   ASSERT_NE(ctx, nullptr);
   for (int i = 0; i < 3; ++i)
-    EXPECT_EQ(ws.tunnel(&s, ctx, kIn, frame(1, "ping " + std::to_string(i), true, true)),
+    EXPECT_EQ(ws.tunnel(&s, ctx, kIn, ws_frame(1, "ping " + std::to_string(i), true, true)),
               GANTRY_CONTINUE);
-  EXPECT_EQ(ws.tunnel(&s, ctx, kOut, frame(1, "a") + frame(2, "b") + frame(9, "")),
+  EXPECT_EQ(ws.tunnel(&s, ctx, kOut, ws_frame(1, "a") + ws_frame(2, "b") + ws_frame(9, "")),
             GANTRY_CONTINUE);
-  EXPECT_EQ(ws.tunnel(&s, ctx, kIn, frame(8, close_payload(1000), true, true)), GANTRY_CONTINUE);
+  EXPECT_EQ(ws.tunnel(&s, ctx, kIn, ws_frame(8, close_payload(1000), true, true)), GANTRY_CONTINUE);
   EXPECT_EQ(s.note("ws_close"), "1000");
   EXPECT_EQ(s.note("ws_close_by"), "client");
   EXPECT_EQ(s.note_count("ws_msgs_in"), 0u) << "the server may still send until it closes";
-  EXPECT_EQ(ws.tunnel(&s, ctx, kOut, frame(1, "last") + frame(8, close_payload(1000))),
+  EXPECT_EQ(ws.tunnel(&s, ctx, kOut, ws_frame(1, "last") + ws_frame(8, close_payload(1000))),
             GANTRY_CONTINUE);
   EXPECT_EQ(s.note("ws_msgs_in"), "3");
   EXPECT_EQ(s.note("ws_msgs_out"), "3");
@@ -61,7 +61,7 @@ TEST(TunnelHooksTest, TunnelWithoutCloseNotesCountsAtLog) {
   FakeStream s = valid_handshake();
   void* ctx = nullptr;
   ASSERT_EQ(ws.request(&s, &ctx), GANTRY_CONTINUE);
-  ws.tunnel(&s, ctx, kOut, frame(1, "hi"));
+  ws.tunnel(&s, ctx, kOut, ws_frame(1, "hi"));
   ws.log(&s, ctx, true);
   EXPECT_EQ(s.note("ws_msgs_in"), "0");
   EXPECT_EQ(s.note("ws_msgs_out"), "1");
@@ -76,8 +76,8 @@ TEST(TunnelHooksTest, FrameLimitCutsWith1009) {
   void* ctx = nullptr;
   ASSERT_EQ(ws.request(&s, &ctx), GANTRY_CONTINUE);
   ASSERT_NE(ctx, nullptr);
-  EXPECT_EQ(ws.tunnel(&s, ctx, kOut, frame(2, std::string(1024, 'x'))), GANTRY_CONTINUE);
-  EXPECT_EQ(ws.tunnel(&s, ctx, kIn, frame(2, std::string(1025, 'x'), true, true)), GANTRY_CLOSE);
+  EXPECT_EQ(ws.tunnel(&s, ctx, kOut, ws_frame(2, std::string(1024, 'x'))), GANTRY_CONTINUE);
+  EXPECT_EQ(ws.tunnel(&s, ctx, kIn, ws_frame(2, std::string(1025, 'x'), true, true)), GANTRY_CLOSE);
   EXPECT_EQ(s.note("ws_cut"), "1009");
   EXPECT_EQ(s.note("ws_cut_reason"), "frame_too_big");
   EXPECT_EQ(s.note("ws_cut_dir"), "in");
@@ -91,8 +91,8 @@ TEST(TunnelHooksTest, MessageLimitCutsWith1009) {
   FakeStream s = valid_handshake();
   void* ctx = nullptr;
   ASSERT_EQ(ws.request(&s, &ctx), GANTRY_CONTINUE);
-  EXPECT_EQ(ws.tunnel(&s, ctx, kOut, frame(1, std::string(60, 'a'), false)), GANTRY_CONTINUE);
-  EXPECT_EQ(ws.tunnel(&s, ctx, kOut, frame(0, std::string(60, 'a'), true)), GANTRY_CLOSE);
+  EXPECT_EQ(ws.tunnel(&s, ctx, kOut, ws_frame(1, std::string(60, 'a'), false)), GANTRY_CONTINUE);
+  EXPECT_EQ(ws.tunnel(&s, ctx, kOut, ws_frame(0, std::string(60, 'a'), true)), GANTRY_CLOSE);
   EXPECT_EQ(s.note("ws_cut"), "1009");
   EXPECT_EQ(s.note("ws_cut_reason"), "message_too_big");
   EXPECT_EQ(s.note("ws_cut_dir"), "out");
@@ -106,7 +106,7 @@ TEST(TunnelHooksTest, GarbageInAFrameAwareTunnelIs1002) {
   FakeStream s = valid_handshake();
   void* ctx = nullptr;
   ASSERT_EQ(ws.request(&s, &ctx), GANTRY_CONTINUE);
-  EXPECT_EQ(ws.tunnel(&s, ctx, kIn, frame(0, "continuation first", true, true)), GANTRY_CLOSE);
+  EXPECT_EQ(ws.tunnel(&s, ctx, kIn, ws_frame(0, "continuation first", true, true)), GANTRY_CLOSE);
   EXPECT_EQ(s.note("ws_cut"), "1002");
   EXPECT_EQ(s.note("ws_cut_reason"), "protocol_error");
   ws.end(&s, ctx);

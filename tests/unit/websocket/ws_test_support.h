@@ -9,6 +9,7 @@
 
 #include "gantry/module.h"
 #include "module_under_test.h"
+#include "ws_frame.h"
 
 namespace gantry::websocket_test {
 
@@ -51,8 +52,6 @@ class WsModule {
   unit_test::ModuleUnderTest module_;
 };
 
-// One WebSocket frame as a client (masked) or server sends it.
-std::string frame(uint8_t opcode, const std::string& payload, bool fin = true,
-                  bool masked = false);
+using test::ws_frame;
 
 }  // namespace gantry::websocket_test
