@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "harness/harness.h"
+#include "harness/tls_modules.h"
 
 namespace gantry::itest {
 namespace {
@@ -35,17 +36,6 @@ using std::chrono::milliseconds;
 // The scans themselves; ctest kills the whole test at 300 s.
 const milliseconds kScanTimeout(270000);
 
-const char kModules[] = R"(workers = 1
-modules_dir = "{{MODULES_DIR}}"
-[log]
-access = "off"
-[[module]]
-name = "tls-boringssl"
-path = "tls_boringssl"
-[[module]]
-name = "tls-openssl"
-path = "tls_openssl"
-)";
 
 // A CA and two leaves (ECDSA P-256, RSA-2048) for localhost and 127.0.0.1,
 // valid for a year, written into the current directory.
@@ -224,7 +214,7 @@ class TestsslTest : public IntegrationTest {
 // Gantry's TLS defaults pass testssl with each provider.
 TEST_F(TestsslTest, DefaultsHaveNoHighOrCriticalFindings) {
   uint16_t openssl_port = free_port();
-  std::string cfg = write_config(std::string(kModules) +
+  std::string cfg = write_config(std::string(kBothTlsModules) +
                                  tls_listener("boring", port(), "tls-boringssl") +
                                  tls_listener("openssl", openssl_port, "tls-openssl") +
                                  "[[backend]]\nname = \"web\"\nservers = [\"" +

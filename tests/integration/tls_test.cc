@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "harness/harness.h"
+#include "harness/tls_modules.h"
 
 namespace gantry::itest {
 namespace {
@@ -16,17 +17,6 @@ using std::chrono::milliseconds;
 
 const char* const kProviders[] = {"tls-boringssl", "tls-openssl"};
 
-const char kModules[] = R"(workers = 1
-modules_dir = "{{MODULES_DIR}}"
-[log]
-access = "off"
-[[module]]
-name = "tls-boringssl"
-path = "tls_boringssl"
-[[module]]
-name = "tls-openssl"
-path = "tls_openssl"
-)";
 
 class TlsTest : public IntegrationTest {
  protected:
@@ -100,7 +90,7 @@ int line_of(const std::string& file, const std::string& needle) {
 TEST_F(TlsTest, BothProvidersServeOneProcess) {
   uint16_t port2 = free_port();
   std::string cfg = write_config(
-      std::string(kModules) + tls_listener("boring", port(), "tls-boringssl", site_certs()) +
+      std::string(kBothTlsModules) + tls_listener("boring", port(), "tls-boringssl", site_certs()) +
       tls_listener("openssl", port2, "tls-openssl", site_certs()) + backend_block());
   ASSERT_TRUE(start_gantry(cfg)) << gantry().describe();
   ASSERT_TRUE(gantry().wait_listening(port2)) << gantry().describe();
@@ -118,7 +108,7 @@ TEST_F(TlsTest, SClientSeesSniAlpnVersionAndOcsp) {
   for (const char* provider : kProviders) {
     SCOPED_TRACE(provider);
     uint16_t p = free_port();
-    std::string cfg = write_config(std::string(kModules) +
+    std::string cfg = write_config(std::string(kBothTlsModules) +
                                    tls_listener("in", p, provider, site_certs()) + backend_block());
     GantryProcess g(cfg, tmp().path());
     ASSERT_TRUE(g.start_and_wait(p)) << g.describe();
@@ -152,7 +142,7 @@ TEST_F(TlsTest, StrictSniAndClientCertificates) {
     std::string tls = site_certs() +
                       "strict_sni = true\nverify_client = \"required\"\nclient_ca = \"" +
                       cert("ca.pem") + "\"\n";
-    std::string cfg = write_config(std::string(kModules) + tls_listener("in", p, provider, tls) +
+    std::string cfg = write_config(std::string(kBothTlsModules) + tls_listener("in", p, provider, tls) +
                                    backend_block());
     GantryProcess g(cfg, tmp().path());
     ASSERT_TRUE(g.start_and_wait(p)) << g.describe();
@@ -173,7 +163,7 @@ TEST_F(TlsTest, ResumptionWithTicketsAndCache) {
   for (const char* provider : kProviders) {
     SCOPED_TRACE(provider);
     uint16_t p = free_port();
-    std::string cfg = write_config(std::string(kModules) +
+    std::string cfg = write_config(std::string(kBothTlsModules) +
                                    tls_listener("in", p, provider, site_certs()) + backend_block());
     GantryProcess g(cfg, tmp().path());
     ASSERT_TRUE(g.start_and_wait(p)) << g.describe();
@@ -194,7 +184,7 @@ TEST_F(TlsTest, ResumptionWithTicketsAndCache) {
 
 TEST_F(TlsTest, PlainHttpToTlsPortIsClosedOthersContinue) {
   std::string cfg =
-      write_config(std::string(kModules) + tls_listener("in", port(), "tls-openssl", site_certs()) +
+      write_config(std::string(kBothTlsModules) + tls_listener("in", port(), "tls-openssl", site_certs()) +
                    backend_block());
   ASSERT_TRUE(start_gantry(cfg)) << gantry().describe();
   RawClient plain;
@@ -218,7 +208,7 @@ TEST_F(TlsTest, ReplacedCertificateIsServedToTheNextConnection) {
     write_file(tmp().file("site.key"), read_file(cert("other.key")));
     uint16_t p = free_port();
     std::string tls = "cert = \"site.pem\"\nkey = \"site.key\"\nreload_interval = \"10ms\"\n";
-    std::string cfg = write_config(std::string(kModules) + tls_listener("in", p, provider, tls) +
+    std::string cfg = write_config(std::string(kBothTlsModules) + tls_listener("in", p, provider, tls) +
                                    backend_block());
     GantryProcess g(cfg, tmp().path());
     ASSERT_TRUE(g.start_and_wait(p)) << g.describe();
@@ -255,7 +245,7 @@ TEST_F(TlsTest, ReplacedCertificateIsServedToTheNextConnection) {
 
 TEST_F(TlsTest, BrokenCertificateConfigFailsCheck) {
   std::string bad = write_config(
-      std::string(kModules) +
+      std::string(kBothTlsModules) +
           tls_listener("in", port(), "tls-boringssl",
                        "cert = \"" + cert("ec.pem") + "\"\nkey = \"" + cert("other.key") + "\"\n") +
           backend_block(),
@@ -267,7 +257,7 @@ TEST_F(TlsTest, BrokenCertificateConfigFailsCheck) {
   EXPECT_TRUE(has(r.out + r.err, "does not match")) << r.out << r.err;
 
   std::string cipher =
-      write_config(std::string(kModules) +
+      write_config(std::string(kBothTlsModules) +
                        tls_listener("in", port(), "tls-openssl",
                                     site_certs() + "ciphers = \"NO-SUCH-CIPHER\"\n") +
                        backend_block(),
@@ -277,7 +267,7 @@ TEST_F(TlsTest, BrokenCertificateConfigFailsCheck) {
   EXPECT_TRUE(has(r.out + r.err, "unknown cipher 'NO-SUCH-CIPHER'")) << r.out << r.err;
 
   std::string expired =
-      write_config(std::string(kModules) +
+      write_config(std::string(kBothTlsModules) +
                        tls_listener("in", port(), "tls-openssl",
                                     "cert = \"" + cert("expired.pem") + "\"\nkey = \"" +
                                         cert("expired.key") + "\"\n") +
@@ -302,7 +292,7 @@ TEST_F(TlsTest, ReencryptsToNginxBackend) {
     SCOPED_TRACE(provider);
     uint16_t p = free_port();
     std::string cfg = write_config(
-        std::string(kModules) + "[[listener]]\nbind = \"127.0.0.1:" + std::to_string(p) +
+        std::string(kBothTlsModules) + "[[listener]]\nbind = \"127.0.0.1:" + std::to_string(p) +
         "\"\n[[backend]]\nname = \"tls\"\nservers = [\"" + nginx.address() +
         "\"]\n[backend.tls]\nprovider = \"" + provider +
         "\"\nserver_name = \"api.example.com\"\nca = \"" + cert("ca.pem") + "\"\nclient_cert = \"" +
