@@ -100,6 +100,22 @@ TEST_F(ConfigCheckTest, RangeEdgesPass) {
   EXPECT_TRUE(r.status.ok()) << r.status.str() << "\n" << r.out << r.err;
 }
 
+// docs/config.md's key tables are what `gantry config-keys --markdown`
+// makes of them, so the documented regeneration command leaves it unchanged.
+TEST_F(ConfigCheckTest, ConfigKeysRegeneratesTheDocsUnchanged) {
+  std::string doc_path = source_dir() + "/docs/config.md";
+  std::ifstream in(doc_path);
+  std::stringstream doc;
+  doc << in.rdbuf();
+  RunResult r = run_command({gantry_binary(), "config-keys", "--markdown", doc_path}, tmp().path());
+  ASSERT_TRUE(r.status.ok()) << r.status.str() << "\n" << r.err;
+  EXPECT_TRUE(r.out == doc.str()) << "docs/config.md differs from the schema; regenerate it";
+  RunResult plain = run_command({gantry_binary(), "config-keys"}, tmp().path());
+  ASSERT_TRUE(plain.status.ok()) << plain.status.str();
+  EXPECT_NE(plain.out.find("timeouts.tunnel  duration, 0..24h, default 0\n"), std::string::npos)
+      << plain.out;
+}
+
 TEST_F(ConfigCheckTest, BadDurationNamesFileAndLine) {
   expect_rejected_at(std::string(kGood) + "[timeouts]\nserver = \"soon\"\n", 8);
 }
