@@ -5,6 +5,7 @@
 #include <string>
 
 #include "config/loader.h"
+#include "config/schema_doc.h"
 #include "doctor/doctor.h"
 #include "module_loader/check_config.h"
 #include "module_loader/list_modules.h"
@@ -17,6 +18,9 @@ void usage(FILE* out) {
                "usage: gantry [-c FILE]        run the proxy in the foreground\n"
                "       gantry -t [-c FILE]     check a configuration and exit 0/1\n"
                "       gantry modules [DIR]    list the modules in DIR (default: modules dir)\n"
+               "       gantry config-keys [--markdown [FILE]]\n"
+               "                               list the core's config keys (as Markdown tables,\n"
+               "                               or FILE with its key tables regenerated)\n"
                "       gantry doctor [-c FILE] [--root DIR] [--write-sysctl FILE]\n"
                "                               check kernel settings for a proxy\n"
                "       gantry -v               print the version\n"
@@ -32,6 +36,9 @@ int main(int argc, char** argv) {
   if (argc >= 2 && std::strcmp(argv[1], "modules") == 0) {
     std::string dir = argc >= 3 ? argv[2] : gantry::config::default_modules_dir();
     return gantry::modules::list_modules_cli(dir, stdout);
+  }
+  if (argc >= 2 && std::strcmp(argv[1], "config-keys") == 0) {
+    return gantry::config::schema::config_keys_cli(argc - 1, argv + 1, stdout, stderr);
   }
   if (argc >= 2 && std::strcmp(argv[1], "doctor") == 0) {
     return gantry::doctor::main(argc - 1, argv + 1);

@@ -9,12 +9,6 @@
 namespace gantry::config::detail {
 namespace {
 
-// Keys the host owns on a listener or backend; a module may not take one of
-// these names, or its sub-table would be ambiguous.
-constexpr std::string_view kHostKeys[] = {
-    "name",      "bind",        "backlog",         "tls",            "balance", "servers",
-    "cookie_name", "keepalive", "connect_timeout", "server_timeout", "health"};
-
 bool valid_module_name(const std::string& name) {
   if (name.empty()) return false;
   for (char c : name) {
@@ -45,20 +39,12 @@ std::string module_file(const Config& cfg, const std::string& path) {
 
 }  // namespace
 
-void for_each_entry(const Section& top, std::string_view what,
-                    const std::function<void(const toml::table&, size_t)>& fn) {
-  const toml::node* n = top.node(what);
-  if (n == nullptr) return;
-  const toml::array* arr = n->as_array();
-  if (arr == nullptr) {
-    top.fail_at(*n, what,
-                "expected an array of tables ([[" + std::string(what) + "]]), got " +
-                    toml_type_name(n->type()));
-  }
-  for (size_t i = 0; i < arr->size(); ++i) {
-    const toml::node& e = *arr->get(i);
+void for_each_entry(const Value& v, const std::function<void(const toml::table&, size_t)>& fn) {
+  const toml::array& arr = *v.node.as_array();
+  for (size_t i = 0; i < arr.size(); ++i) {
+    const toml::node& e = *arr.get(i);
     if (!e.is_table()) {
-      fail(e.source(), std::string(what) + "[" + std::to_string(i) + "]",
+      fail(e.source(), v.path + "[" + std::to_string(i) + "]",
            std::string("expected a table, got ") + toml_type_name(e.type()));
     }
     fn(*e.as_table(), i);
@@ -69,17 +55,16 @@ std::string entry_path(std::string_view what, size_t index, const std::string& n
   return std::string(what) + "[" + (name.empty() ? std::to_string(index) : name) + "]";
 }
 
-void read_modules(const Section& top, Config* cfg) {
-  for_each_entry(top, "module", [&](const toml::table& t, size_t i) {
+void read_modules(const Value& v, Config* cfg) {
+  for_each_entry(v, [&](const toml::table& t, size_t i) {
     Section s(t, entry_path("module", i, ""));
-    s.allow_only({"name", "path", "config"});
     ModuleEntry m;
-    m.name = s.required_str("name");
+    m.name = entry_name(schema::kModule, s, *cfg);
     if (!valid_module_name(m.name)) {
       s.fail_at(*s.node("name"), "name",
                 "\"" + m.name + "\" is not a valid module name (letters, digits, '_', '-')");
     }
-    for (std::string_view host_key : kHostKeys) {
+    for (std::string_view host_key : schema::host_keys()) {
       if (m.name == host_key) {
         s.fail_at(*s.node("name"), "name",
                   "\"" + m.name + "\" is a listener/backend key and cannot name a module");
@@ -91,37 +76,36 @@ void read_modules(const Section& top, Config* cfg) {
                   "duplicate module name \"" + m.name + "\" (first at " + other.pos.str() + ")");
       }
     }
-    Section named(t, entry_path("module", i, m.name));
-    std::string path = named.required_str("path");
-    m.path = module_file(*cfg, path);
-    if (!is_file(m.path)) {
-      named.fail_at(*named.node("path"), "path", "module file " + m.path + " does not exist");
-    }
-    m.config = to_cfg(named.subtable("config"));  // always present, see loader.cc
+    schema::apply(schema::kModule, Section(t, entry_path("module", i, m.name)), *cfg, &m);
     m.pos = pos_of(t);
     cfg->modules.push_back(std::move(m));
   });
 }
 
+void read_module_path(const Value& v, ModuleEntry* m) {
+  m->path = module_file(v.cfg, v.text);
+  if (!is_file(m->path)) v.fail("module file " + m->path + " does not exist");
+}
+
+// Always present: load_config inserts an empty table where none is written.
+void read_module_config(const Value& v, ModuleEntry* m) { m->config = to_cfg(&v.node); }
+
 // Collects [listener.<module>] / [backend.<module>] tables. Their keys are
 // checked by build_generation against what the module declares.
 void read_module_scopes(const Section& s, const Config& cfg, std::vector<ScopeTable>* out) {
   for (const ModuleEntry& m : cfg.modules) {
-    const toml::table* t = s.subtable(m.name);
-    if (t == nullptr) continue;
+    const toml::node* n = s.node(m.name);
+    if (n == nullptr) continue;
+    const toml::table* t = n->as_table();
+    if (t == nullptr) {
+      s.fail_at(*n, m.name, std::string("expected a table, got ") + toml_type_name(n->type()));
+    }
     ScopeTable st;
     st.module = m.name;
     st.table = to_cfg(t);
     st.pos = pos_of(*t);
     out->push_back(std::move(st));
   }
-}
-
-bool is_module_name(const Config& cfg, std::string_view key) {
-  for (const ModuleEntry& m : cfg.modules) {
-    if (m.name == key) return true;
-  }
-  return false;
 }
 
 }  // namespace gantry::config::detail

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "config/cfg_node.h"
+#include "config/schema.h"
 #include "loop/main_thread.h"
 #include "module_loader/host_objects.h"
 #include "module_loader/key_check.h"
@@ -95,10 +96,8 @@ std::string check_tls(const Plan& plan, const config::TlsRef& tls, const std::st
     return config::pos_of(*p).str() + ": " + owner + ".tls.provider: no loaded module provides "
            "transport '" + tls.provider + "' (available: " + transport_names(plan) + ")";
   }
-  std::vector<std::string> host_keys = {"provider"};
-  if (backend) host_keys.push_back("server_name");
   TableCheck c{plan.mods[ti], "transport '" + tls.provider + "'", GANTRY_SCOPE_TRANSPORT,
-               owner + ".tls", tls.pos, host_keys};
+               owner + ".tls", tls.pos, config::schema::tls_host_keys(backend)};
   return check_table(table_of(tls.table), c);
 }
 

@@ -50,6 +50,72 @@ TEST_F(ConfigCheckTest, UnknownBackendInRouteNamesFileAndLine) {
   expect_rejected_at(std::string(kGood) + "[[route]]\npath_prefix = \"/x/\"\nbackend = \"nope\"\n", 9);
 }
 
+// The exact message, column included, for a route naming no backend.
+TEST_F(ConfigCheckTest, UnknownBackendInRouteIsRefusedAtItsValue) {
+  std::string path = tmp().write(
+      "route.toml", std::string(kGood) + "[[route]]\nbackend = \"Web\"\n");  // names are exact
+  RunResult r = check_config(path, tmp().path());
+  EXPECT_TRUE(r.status.exited && r.status.code == 1) << r.status.str();
+  EXPECT_NE((r.out + r.err).find(path + ":8:11: route[0].backend: unknown backend \"Web\""),
+            std::string::npos)
+      << r.out << r.err;
+}
+
+// Absurd durations and sizes were accepted before every key had a range.
+TEST_F(ConfigCheckTest, OutOfRangeValuesNameFileLineAndRange) {
+  struct {
+    std::string text;
+    std::string message;
+  } cases[] = {
+      {std::string(kGood) + "[backend.health]\ninterval = 0x7fffffffffffffff\n",
+       ":8:12: backend[web].health.interval: must be between 100ms and 1h, got "
+       "9223372036854775807"},
+      {std::string(kGood) + "[timeouts]\ntunnel = 9223372036854775807\n",
+       ":8:10: timeouts.tunnel: must be between 0 and 24h, got 9223372036854775807"},
+      {std::string(kGood) + "[timeouts]\nserver = \"99999999999h\"\n",
+       ":8:10: timeouts.server: must be between 0 and 24h, got 99999999999h"},
+      {"shutdown_timeout = \"25h\"\n" + std::string(kGood),
+       ":1:20: shutdown_timeout: must be between 0 and 24h, got 25h"},
+      {std::string(kGood) + "[limits]\nmax_head_size = \"1g\"\n",
+       ":8:17: limits.max_head_size: must be between 1k and 64m, got 1g"},
+      {std::string(kGood) + "[backend.health]\ntimeout = 0\n",
+       ":8:11: backend[web].health.timeout: must be between 1ms and 1h, got 0"},
+  };
+  for (const auto& c : cases) {
+    std::string path = tmp().write("range.toml", c.text);
+    RunResult r = check_config(path, tmp().path());
+    EXPECT_TRUE(r.status.exited && r.status.code == 1) << r.status.str() << "\n" << c.text;
+    EXPECT_NE((r.out + r.err).find(path + c.message), std::string::npos)
+        << "expected " << c.message << " in:\n" << r.out << r.err;
+  }
+}
+
+TEST_F(ConfigCheckTest, RangeEdgesPass) {
+  std::string path = tmp().write(
+      "edges.toml", "shutdown_timeout = \"24h\"\n" + std::string(kGood) +
+                        "connect_timeout = \"24h\"\n[backend.health]\ninterval = \"100ms\"\n"
+                        "timeout = \"1h\"\n[timeouts]\ntunnel = \"24h\"\nclient_head = 0\n"
+                        "[limits]\nmax_head_size = \"64m\"\nmax_line_size = \"64m\"\n");
+  RunResult r = check_config(path, tmp().path());
+  EXPECT_TRUE(r.status.ok()) << r.status.str() << "\n" << r.out << r.err;
+}
+
+// docs/config.md's key tables are what `gantry config-keys --markdown`
+// makes of them, so the documented regeneration command leaves it unchanged.
+TEST_F(ConfigCheckTest, ConfigKeysRegeneratesTheDocsUnchanged) {
+  std::string doc_path = source_dir() + "/docs/config.md";
+  std::ifstream in(doc_path);
+  std::stringstream doc;
+  doc << in.rdbuf();
+  RunResult r = run_command({gantry_binary(), "config-keys", "--markdown", doc_path}, tmp().path());
+  ASSERT_TRUE(r.status.ok()) << r.status.str() << "\n" << r.err;
+  EXPECT_TRUE(r.out == doc.str()) << "docs/config.md differs from the schema; regenerate it";
+  RunResult plain = run_command({gantry_binary(), "config-keys"}, tmp().path());
+  ASSERT_TRUE(plain.status.ok()) << plain.status.str();
+  EXPECT_NE(plain.out.find("timeouts.tunnel  duration, 0..24h, default 0\n"), std::string::npos)
+      << plain.out;
+}
+
 TEST_F(ConfigCheckTest, BadDurationNamesFileAndLine) {
   expect_rejected_at(std::string(kGood) + "[timeouts]\nserver = \"soon\"\n", 8);
 }

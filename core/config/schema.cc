@@ -1,0 +1,305 @@
+// The tables of the core's config keys. Each entry: name, type, default,
+// one line of documentation, then the range (or enum values) and where the
+// value goes. docs/config.md shows these lines; `gantry config-keys
+// --markdown docs/config.md` regenerates its tables after a change here.
+//
+// Ranges are what a demanding operator might want, and no more: every
+// duration is at most 24 hours and every size at most 64 MiB, so no sum or
+// product the proxy makes with them can overflow.
+#include "config/schema.h"
+
+#include "config/loader_parts.h"
+
+namespace gantry::config::schema {
+
+// Key arrays are constexpr and so local to this file; the tables built from
+// them are declared in schema.h.
+using namespace config::detail;  // the readers of loader_parts.h
+
+constexpr Range kTimeout{0, 24 * kHour};
+constexpr Range kNonEmpty{1, kNoLimit};
+
+constexpr std::string_view kLevels[] = {"debug", "info", "warn", "error"};
+constexpr std::string_view kBalances[] = {"roundrobin", "source", "cookie"};
+static_assert(static_cast<int>(Balance::kRoundRobin) == 0 &&
+                  static_cast<int>(Balance::kSourceHash) == 1 &&
+                  static_cast<int>(Balance::kCookie) == 2,
+              "kBalances follows the order of Balance");
+
+constexpr Key<Config> kLogKeys[] = {
+    {{"access", Type::kString, lit(R"("stdout")"),
+      "Access log: `\"stdout\"`, `\"stderr\"`, `\"off\"` or a file path.", kNonEmpty},
+     reader(read_access_log)},
+    {{"level", Type::kEnum, lit(R"("info")"), "Error log level.", {}, names(kLevels)},
+     field<&Config::error_log_level>},
+};
+constexpr Table<Config> kLog = table("log", kLogKeys);
+
+constexpr Key<Timeouts> kTimeoutKeys[] = {
+    {{"client_head", Type::kDuration, lit(R"("10s")"),
+      "From a request's first byte to the end of its head (slowloris guard); `0` = off.", kTimeout},
+     field<&Timeouts::client_head>},
+    {{"client_idle", Type::kDuration, lit(R"("60s")"),
+      "Keep-alive idle time between requests; `0` = off.", kTimeout},
+     field<&Timeouts::client_idle>},
+    {{"client_body", Type::kDuration, lit(R"("60s")"),
+      "Inactivity while reading a request body; `0` = off.", kTimeout},
+     field<&Timeouts::client_body>},
+    {{"connect", Type::kDuration, lit(R"("5s")"),
+      "Upstream TCP (and TLS) connect; `0` = off (the kernel's limit applies).", kTimeout},
+     field<&Timeouts::connect>},
+    {{"server", Type::kDuration, lit(R"("60s")"),
+      "Inactivity while waiting for or reading a response; `0` = off.", kTimeout},
+     field<&Timeouts::server>},
+    {{"tunnel", Type::kDuration, lit("0"), "Idle time of a tunnel (WebSocket); `0` = off.",
+      kTimeout},
+     field<&Timeouts::tunnel>},
+    {{"client_fin", Type::kDuration, lit(R"("30s")"),
+      "How long a half-closed tunnel may keep the other direction open; `0` = off.", kTimeout},
+     field<&Timeouts::client_fin>},
+    {{"upstream_idle", Type::kDuration, lit(R"("30s")"),
+      "Lifetime of an idle pooled upstream connection; `0` = until the server closes it.",
+      kTimeout},
+     field<&Timeouts::upstream_idle>},
+};
+constexpr Table<Timeouts> kTimeouts = table("timeouts", kTimeoutKeys);
+
+constexpr Key<Limits> kLimitKeys[] = {
+    {{"max_head_size", Type::kSize, lit(R"("16k")"),
+      "Largest request head (request line + headers).", Range{kKiB, 64 * kMiB}},
+     field<&Limits::max_head_bytes>},
+    {{"max_line_size", Type::kSize, lit("8000"),
+      "Longest request target or single header line; at most `max_head_size`.",
+      Range{256, 64 * kMiB}},
+     field<&Limits::max_line_bytes>},
+    {{"max_headers", Type::kInt, lit("100"), "Most header fields in a request.", Range{1, 10000}},
+     field<&Limits::max_headers>},
+    {{"max_connections", Type::kInt, lit("10000"),
+      "Client connections per worker; `0` = unlimited.", Range{0, 10000000}},
+     field<&Limits::max_connections>},
+};
+constexpr Table<Limits> kLimits = table("limits", kLimitKeys);
+
+constexpr Key<ProxyOptions> kProxyKeys[] = {
+    {{"x_forwarded_for", Type::kBool, lit("true"),
+      "Append the client address to `X-Forwarded-For`."},
+     field<&ProxyOptions::x_forwarded_for>},
+    {{"x_forwarded_proto", Type::kBool, lit("true"),
+      "Set `X-Forwarded-Proto` to `http` or `https`."},
+     field<&ProxyOptions::x_forwarded_proto>},
+    {{"via", Type::kBool, lit("false"), "Add `Via: 1.1 gantry`."}, field<&ProxyOptions::via>},
+};
+constexpr Table<ProxyOptions> kProxy = table("proxy", kProxyKeys);
+
+constexpr Key<ModuleEntry> kModuleKeys[] = {
+    {{"name", Type::kString, kRequired,
+      "Unique name: letters, digits, `_`, `-`. Also names the module's sub-tables on listeners "
+      "and backends, so it may not be one of their keys.",
+      kNonEmpty},
+     field<&ModuleEntry::name>},
+    {{"path", Type::kString, kRequired,
+      "A bare name (`\"acl_hyperscan\"`) means `<modules_dir>/acl_hyperscan.so`; a value with a "
+      "`/` is a path relative to the config file. The file must exist.",
+      kNonEmpty},
+     reader(read_module_path)},
+    {{"config", Type::kTable, lit("{}"), "The module's own keys (scope `module`)."},
+     reader(read_module_config)},
+};
+constexpr Table<ModuleEntry> kModule = table("module", kModuleKeys);
+
+constexpr Key<Listener> kListenerTlsKeys[] = {
+    {{"provider", Type::kString, kRequired,
+      "The transport name of a loaded module (e.g. `\"tls-boringssl\"`).", kNonEmpty},
+     field<&Listener::tls, &TlsRef::provider>},
+};
+constexpr Table<Listener> kListenerTls =
+    table("listener.tls", kListenerTlsKeys, Extra::kProviderKeys);
+
+constexpr Key<Listener> kListenerKeys[] = {
+    {{"name", Type::kString, prose("the `bind` text"),
+      "Unique listener name (logs, `conn_listener()`).", kNonEmpty},
+     field<&Listener::name>},
+    {{"bind", Type::kAddress, kRequired, "Address to listen on; port 0 lets the kernel choose.",
+      Range{0, 65535}},
+     field<&Listener::bind>},
+    {{"backlog", Type::kInt, lit("511"), "`listen()` backlog.", Range{1, 65535}},
+     field<&Listener::backlog>},
+    {{"tls", Type::kTable, kNoDefault,
+      "Terminates TLS with a transport module (the `listener.tls.*` keys)."},
+     reader(read_listener_tls)},
+};
+constexpr Table<Listener> kListener = table("listener", kListenerKeys, Extra::kModuleTables);
+
+constexpr Key<Server> kServerKeys[] = {
+    {{"address", Type::kAddress, kRequired, "The server's address.", Range{1, 65535}},
+     field<&Server::address>},
+    {{"weight", Type::kInt, lit("1"), "Share of requests under `roundrobin`.", Range{1, 256}},
+     field<&Server::weight>},
+    {{"name", Type::kString, prose("the address"),
+      "Identifies the server in balancing cookies and source hashing."},
+     field<&Server::name>},
+};
+constexpr Table<Server> kServer = table("backend.servers", kServerKeys);
+
+constexpr Key<HealthCheck> kHealthKeys[] = {
+    {{"enabled", Type::kBool, prose("`true` (the table is present)"),
+      "Turn checks off without deleting the table."},
+     field<&HealthCheck::enabled>},
+    {{"path", Type::kString, lit(R"("/")"),
+      "HTTP GET path; `\"\"` checks only that a TCP connect succeeds."},
+     reader(read_health_path)},
+    {{"interval", Type::kDuration, lit(R"("2s")"), "Time between checks of one server.",
+      Range{100, kHour}},
+     field<&HealthCheck::interval>},
+    {{"timeout", Type::kDuration, lit(R"("1s")"), "Time a check may take.", Range{1, kHour}},
+     field<&HealthCheck::timeout>},
+    {{"rise", Type::kInt, lit("2"), "Consecutive successes that mark a server up.", Range{1, 1000}},
+     field<&HealthCheck::rise>},
+    {{"fall", Type::kInt, lit("3"), "Consecutive failures that mark a server down.",
+      Range{1, 1000}},
+     field<&HealthCheck::fall>},
+};
+constexpr Table<HealthCheck> kHealth = table("backend.health", kHealthKeys);
+
+constexpr Key<Backend> kBackendTlsKeys[] = {
+    {{"provider", Type::kString, kRequired, "Transport name of a loaded module.", kNonEmpty},
+     field<&Backend::tls, &TlsRef::provider>},
+    {{"server_name", Type::kString, prose("none"),
+      "SNI sent to the servers; the module sees it too."},
+     field<&Backend::tls_server_name>},
+};
+constexpr Table<Backend> kBackendTls = table("backend.tls", kBackendTlsKeys, Extra::kProviderKeys);
+
+constexpr Key<Backend> kBackendKeys[] = {
+    {{"name", Type::kString, kRequired, "Unique backend name, used by routes and modules.",
+      kNonEmpty},
+     field<&Backend::name>},
+    {{"servers", Type::kArray, kRequired,
+      "Servers: `\"host:port\"` strings or tables (the `backend.servers.*` keys).",
+      Range{1, kNoLimit}},
+     reader(read_servers)},
+    {{"balance",
+      Type::kEnum,
+      lit(R"("roundrobin")"),
+      "`roundrobin` (weighted), `source` (client address hash) or `cookie`.",
+      {},
+      names(kBalances)},
+     field<&Backend::balance>},
+    {{"cookie_name", Type::kString, lit(R"("GANTRYSRV")"),
+      "Cookie that pins a client to a server with `balance = \"cookie\"`.", kNonEmpty},
+     field<&Backend::cookie_name>},
+    {{"keepalive", Type::kInt, lit("32"), "Idle pooled connections kept per server per worker.",
+      Range{0, 100000}},
+     field<&Backend::keepalive>},
+    {{"connect_timeout", Type::kDuration, lit("0"),
+      "Overrides `timeouts.connect` for this backend; `0` inherits.", kTimeout},
+     field<&Backend::connect_timeout>},
+    {{"server_timeout", Type::kDuration, lit("0"),
+      "Overrides `timeouts.server` for this backend; `0` inherits.", kTimeout},
+     field<&Backend::server_timeout>},
+    {{"health", Type::kTable, kNoDefault, "Active health checks (the `backend.health.*` keys)."},
+     reader(read_health)},
+    {{"tls", Type::kTable, kNoDefault, "Re-encrypts to the servers (the `backend.tls.*` keys)."},
+     reader(read_backend_tls)},
+};
+constexpr Table<Backend> kBackend = table("backend", kBackendKeys, Extra::kModuleTables);
+
+constexpr Key<Respond> kRespondKeys[] = {
+    {{"status", Type::kInt, lit("200"), "Status code.", Range{100, 599}}, field<&Respond::status>},
+    {{"headers", Type::kTable, lit("{}"), "Header name = string value."},
+     reader(read_respond_headers)},
+    {{"body", Type::kString, lit(R"("")"), "Response body."}, field<&Respond::body>},
+};
+constexpr Table<Respond> kRespond = table("route.respond", kRespondKeys);
+
+constexpr Key<Route> kRouteKeys[] = {
+    {{"backend", Type::kString, kNoDefault, "Name of a `[[backend]]` to send the request to."},
+     reader(read_route_backend)},
+    {{"respond", Type::kTable, kNoDefault,
+      "Answer locally instead (the `route.respond.*` keys). Exactly one of `backend` / `respond`."},
+     reader(read_respond)},
+    {{"path_prefix", Type::kString, prose("any"),
+      "Matches paths starting with this; must start with `/`."},
+     reader(read_path_prefix)},
+    {{"host", Type::kString, prose("any"),
+      "Matches the `Host` header, without port, case-insensitively.", kNonEmpty},
+     field<&Route::host>},
+};
+constexpr Table<Route> kRoute = table("route", kRouteKeys);
+
+// Read in this order: modules_dir before [[module]] (bare module names),
+// [[module]] before listeners and backends (module sub-tables), backends
+// before routes (backend names).
+constexpr Key<Config> kTopKeys[] = {
+    {{"workers", Type::kInt, prose("number of CPUs (at most 256)"),
+      "Worker threads, each with its own event loop and listening sockets.", Range{1, 256}},
+     field<&Config::workers>},
+    {{"shutdown_timeout", Type::kDuration, lit(R"("30s")"),
+      "How long SIGTERM waits for open connections before closing them; `0` = close at once.",
+      kTimeout},
+     field<&Config::shutdown_timeout>},
+    {{"modules_dir", Type::kPath,
+      prose("`<dir of the gantry binary>/modules` if it exists, else the install directory "
+            "(`<prefix>/lib/gantry/modules`)"),
+      "Where bare module names are looked up.", kNonEmpty},
+     field<&Config::modules_dir>},
+    {{"log", Type::kTable, kNoDefault, "Access and error logs (the `log.*` keys)."},
+     nested_here<kLog>},
+    {{"timeouts", Type::kTable, kNoDefault,
+      "Client and upstream timeouts (the `timeouts.*` keys)."},
+     nested<kTimeouts, &Config::timeouts>},
+    {{"limits", Type::kTable, kNoDefault, "Request size limits (the `limits.*` keys)."},
+     reader(read_limits)},
+    {{"proxy", Type::kTable, kNoDefault, "Forwarding headers (the `proxy.*` keys)."},
+     nested<kProxy, &Config::proxy>},
+    {{"module", Type::kTables, kNoDefault, "Modules to load, in hook order."},
+     reader(read_modules)},
+    {{"listener", Type::kTables, kRequired, "Where clients connect; at least one."},
+     reader(read_listeners)},
+    {{"backend", Type::kTables, kNoDefault, "Named groups of servers."}, reader(read_backends)},
+    {{"route", Type::kTables, kNoDefault,
+      "Core routing rules; without any, every request goes to the first backend."},
+     reader(read_routes)},
+};
+constexpr Table<Config> kTop = table("top", kTopKeys);
+
+namespace {
+
+template <class T>
+TableDoc doc_of(const Table<T>& t) {
+  TableDoc d{t.id, t.extra, {}};
+  for (const Key<T>& k : t) d.keys.push_back(k.spec);
+  return d;
+}
+
+}  // namespace
+
+std::vector<TableDoc> all_tables() {
+  return {doc_of(kTop),     doc_of(kLog),    doc_of(kTimeouts), doc_of(kLimits),
+          doc_of(kProxy),   doc_of(kModule), doc_of(kListener), doc_of(kListenerTls),
+          doc_of(kBackend), doc_of(kServer), doc_of(kHealth),   doc_of(kBackendTls),
+          doc_of(kRoute),   doc_of(kRespond)};
+}
+
+std::vector<std::string_view> host_keys() {
+  std::vector<std::string_view> out;
+  for (const auto& k : kListener) out.push_back(k.spec.name);
+  for (const auto& k : kBackend) {
+    bool seen = false;
+    for (std::string_view n : out) seen = seen || n == k.spec.name;
+    if (!seen) out.push_back(k.spec.name);
+  }
+  return out;
+}
+
+std::vector<std::string> tls_host_keys(bool backend) {
+  std::vector<std::string> out;
+  if (backend) {
+    for (const auto& k : kBackendTls) out.emplace_back(k.spec.name);
+  } else {
+    for (const auto& k : kListenerTls) out.emplace_back(k.spec.name);
+  }
+  return out;
+}
+
+}  // namespace gantry::config::schema
