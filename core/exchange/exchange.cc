@@ -3,8 +3,6 @@
 #include "exchange/router.h"
 #include "http/cookies.h"
 #include "http/serializer.h"
-#include "upstream/connector.h"
-#include "upstream/selector.h"
 #include "util/log.h"
 #include "util/strings.h"
 
@@ -19,11 +17,12 @@ Exchange::Exchange(Downstream* down, const runtime::Snapshot& snap, runtime::Wor
       wc_(wc),
       http_(std::make_unique<HttpState>(down, this)),
       hooks_(*snap.gen),
-      record_(down->bytes_sent()) {}
+      record_(down->bytes_sent()),
+      leg_(this, snap, wc, &record_, this) {}
 
 Exchange::~Exchange() {
   tunnel_.reset();
-  drop_upstream();
+  leg_.drop();
   if (phase_ != Phase::kFinished && !method().empty()) {
     if (std::string_view(record_.termination) == "ok") record_.termination = "aborted";
     emit_log(record_, {method(), target(), route_backend(), down_, snap_.access_fd, &hooks_, this});
@@ -156,105 +155,31 @@ void Exchange::connect() {
   a.client = down_->client().address;
   if (b.balance == config::Balance::kCookie)
     a.cookie = http::take_cookie(http_->req, http_->arena, b.cookie_name);
-  upstream::Choice c = upstream::choose(snap_.balancers[wc_.index()][backend_], b, a);
-  if (c.server < 0) {
-    respond_local(503, {}, nullptr, "no_server");
-    return;
-  }
-  if (c.insert_cookie) cookie_server_ = c.server;
   http::write_request_head(http_->req, snap_.forward, http_->wire, &http_->fwd.head_wire());
-  if (!attempt(c.server)) fail_upstream(502, "connect_failed");
+  phase_ = Phase::kConnecting;
+  if (!leg_.start(backend_, a, &http_->fwd)) respond_local(503, {}, nullptr, "no_server");
 }
 
-// One try at one server: a pooled connection goes on at once, a new one
-// reports through on_upstream_ready / on_upstream_connect_failed.
-bool Exchange::attempt(int server) {
-  server_ = server;
-  ++attempts_;
-  const upstream::ConnectTarget& t = snap_.targets[backend_][server];
-  record_.server = t.server->address.text;
-  http_->fwd.restart();
-  upstream::Acquired got =
-      upstream::acquire(wc_.pool, t, this, this, http_->fwd.ready_bytes());
-  up_ = got.conn;
-  switch (got.how) {
-    case upstream::Acquired::How::kFailed:
-      return false;
-    case upstream::Acquired::How::kConnecting:
-      record_.reused = false;
-      phase_ = Phase::kConnecting;
-      return true;
-    case upstream::Acquired::How::kPooled:
-      record_.reused = true;
-      record_.t_connect = record_.since_start();
-      arm_server_timer();
-      forward_started(http_->fwd.start(up_->conn()));
-      return true;
-  }
-  return false;
-}
-
-void Exchange::on_upstream_ready() {
-  record_.t_connect = record_.since_start();
-  up_->conn()->start_read();
-  arm_server_timer();
-  forward_started(http_->fwd.start(up_->conn()));
-}
-
-void Exchange::forward_started(bool congested) {
+void Exchange::on_leg_ready(net::Conn* c) {
   phase_ = Phase::kSent;
-  http_->relay.set_upstream(up_->conn());
-  if (congested) {
+  http_->relay.set_upstream(c);
+  if (http_->fwd.start(c)) {
     down_->pause_request();
   } else {
     down_->resume_request();
   }
 }
 
-void Exchange::arm_server_timer() {
-  const config::Backend& b = backend();
-  up_->conn()->set_timer(b.server_timeout ? b.server_timeout : snap_.cfg->timeouts.server);
-}
-
-void Exchange::on_upstream_connect_failed(int err) {
-  GLOG_WARN("backend %s: connect to %s failed: %s", backend().name.c_str(),
-            up_->server_name().c_str(), uv_strerror(err));
-  retry_or_fail(upstream::Failure::kConnect, 502, "connect_failed");
-}
-
-// Ask the retry policy whether this failure is worth another attempt.
-void Exchange::retry_or_fail(upstream::Failure f, int status, const char* termination) {
-  drop_upstream();
-  upstream::AttemptFacts facts{attempts_, backend().servers.size(), http_->fwd.body_on_wire()};
-  int next = -1;
-  switch (upstream::decide_retry(f, facts)) {
-    case upstream::RetryAction::kOtherServer:
-      next = upstream::choose_other(snap_.balancers[wc_.index()][backend_], server_);
-      break;
-    case upstream::RetryAction::kSameServerFresh:
-      next = server_;
-      break;
-    case upstream::RetryAction::kGiveUp:
-      break;
-  }
-  if (next >= 0 && attempt(next)) return;
-  fail_upstream(status, termination);
-}
-
 void Exchange::on_request_body(const char* p, size_t n) {
-  if (answered() && up_ == nullptr) return;  // answered locally: the body is dropped
-  if (http_->fwd.body(up_ != nullptr ? up_->conn() : nullptr, p, n)) down_->pause_request();
+  if (phase_ >= Phase::kResponded) return;  // answered: the rest of the body is dropped
+  if (http_->fwd.body(upstream(), p, n)) down_->pause_request();
 }
 
 void Exchange::on_request_end() {
   input_ = Input::kComplete;
-  if (!(answered() && up_ == nullptr)) {
-    if (http_->fwd.end(up_ != nullptr ? up_->conn() : nullptr)) down_->pause_request();
-  }
+  if (phase_ < Phase::kResponded && http_->fwd.end(upstream())) down_->pause_request();
   maybe_finish();
 }
-
-void Exchange::on_upstream_drained() { down_->resume_request(); }
 
 void Exchange::on_downstream_drained() {
   if (tunnel_ != nullptr) {
@@ -264,9 +189,7 @@ void Exchange::on_downstream_drained() {
   }
 }
 
-void Exchange::on_upstream_data(const char* p, size_t n) {
-  if (record_.t_response < 0) record_.t_response = record_.since_start();
-  arm_server_timer();
+void Exchange::on_leg_data(const char* p, size_t n) {
   size_t used = 0;
   switch (http_->relay.feed(p, n, &used)) {
     case ResponseRelay::Fed::kMore:
@@ -282,70 +205,44 @@ void Exchange::on_upstream_data(const char* p, size_t n) {
       return;
     case ResponseRelay::Fed::kError:
       GLOG_WARN("backend %s server %s: malformed response: %s", backend().name.c_str(),
-                up_->server_name().c_str(), http_->relay.error_reason());
-      fail_upstream(502, "bad_response");
+                leg_.server_name().c_str(), http_->relay.error_reason());
+      leg_.drop();
+      on_leg_failed(502, "bad_response");
       return;
   }
 }
 
 bool Exchange::on_response_head() {
   if (!hooks_.response_headers(this)) return false;
-  if (cookie_server_ >= 0) {
+  if (leg_.cookie_server() >= 0) {
     const config::Backend& b = backend();
     http::add_sticky_cookie(&http_->resp, http_->arena, b.cookie_name,
-                            b.servers[cookie_server_].name);
+                            b.servers[leg_.cookie_server()].name);
   }
   record_.status = http_->resp.status;
   phase_ = Phase::kRelaying;
   return true;
 }
 
-void Exchange::on_upstream_eof() {
+bool Exchange::on_leg_eof() {
   ResponseRelay& relay = http_->relay;
-  if (relay.head_sent() && relay.in_message()) {
+  if (!relay.head_sent()) return false;
+  if (relay.in_message() && relay.finish()) {
     // A body delimited by the close of the connection ends here.
-    if (relay.finish()) {
-      response_complete(false);
-      return;
-    }
-    record_.termination = "server_aborted";
-    down_->abort();
-    return;
+    response_complete(false);
+    return true;
   }
-  on_upstream_error(UV_EOF);
+  record_.termination = "server_aborted";
+  leg_.drop();
+  down_->abort();
+  return true;
 }
 
-void Exchange::on_upstream_error(int err) {
-  if (http_->relay.head_sent()) {
-    record_.termination = "server_aborted";
-    down_->abort();
-    return;
-  }
-  const char* termination = err == UV_EOF ? "server_closed" : "server_error";
-  // A pooled connection the server closed just as it was reused.
-  if (up_->reused() && record_.t_response < 0) {
-    retry_or_fail(upstream::Failure::kReusedConnLost, 502, termination);
-    return;
-  }
-  GLOG_WARN("backend %s server %s: %s before a response", backend().name.c_str(),
-            up_->server_name().c_str(), uv_strerror(err));
-  fail_upstream(502, termination);
-}
-
-void Exchange::on_upstream_timeout() {
-  if (!up_->connected()) {
-    GLOG_WARN("backend %s: connect to %s timed out", backend().name.c_str(),
-              up_->server_name().c_str());
-    fail_upstream(504, "connect_timeout");
-    return;
-  }
-  fail_upstream(504, "server_timeout");
-}
-
-void Exchange::fail_upstream(int status, const char* termination) {
-  drop_upstream();
+// The server side is lost for good: answer with `status`, or, once a
+// response is under way, cut the client off.
+void Exchange::on_leg_failed(int status, const char* termination) {
   if (answered()) {
-    record_.termination = termination;
+    record_.termination = status == 504 ? termination : "server_aborted";
     down_->abort();
     return;
   }
@@ -353,20 +250,10 @@ void Exchange::fail_upstream(int status, const char* termination) {
   respond_local(status, {}, nullptr, termination);
 }
 
-void Exchange::drop_upstream() {
-  if (up_ == nullptr) return;
-  if (http_ != nullptr) http_->relay.set_upstream(nullptr);
-  up_->close();
-  up_ = nullptr;
-}
-
 void Exchange::response_complete(bool upstream_clean) {
   phase_ = Phase::kResponded;
-  if (up_ != nullptr) {
-    http_->relay.set_upstream(nullptr);
-    up_->release(upstream_clean && http_->relay.reusable() && input_ == Input::kComplete);
-    up_ = nullptr;
-  }
+  http_->relay.set_upstream(nullptr);
+  leg_.release(upstream_clean && http_->relay.reusable() && input_ == Input::kComplete);
   // Answered before the request body ended: the rest of it is not read.
   if (input_ != Input::kComplete) fate_ = ClientFate::kClose;
   maybe_finish();
@@ -383,8 +270,7 @@ void Exchange::start_tunnel(const char* rest, size_t n) {
   request_line_.assign(req.method).append(" ").append(req.target);
   method_len_ = static_cast<uint32_t>(req.method.size());
   http_->relay.set_upstream(nullptr);
-  upstream::UpstreamConn* up = up_;
-  up_ = nullptr;
+  upstream::UpstreamConn* up = leg_.hand_over();
   std::string early = down_->begin_tunnel();
   const config::Timeouts& to = snap_.cfg->timeouts;
   tunnel_ = std::make_unique<Tunnel>(this, down_, up, &wc_.clock,
@@ -413,7 +299,7 @@ void Exchange::on_client_timeout() {
   }
   if (!answered()) {
     fate_ = ClientFate::kClose;
-    drop_upstream();
+    leg_.drop();
     respond_local(408, {}, nullptr, "client_timeout");
     return;
   }
@@ -427,7 +313,7 @@ void Exchange::on_client_gone(const char* cause) {
     return;
   }
   record_.termination = cause;
-  drop_upstream();
+  leg_.drop();
   down_->abort();
 }
 
@@ -461,7 +347,7 @@ void Exchange::maybe_finish() {
 // go on. Callers return right after: the downstream may free the exchange.
 void Exchange::finish() {
   phase_ = Phase::kFinished;
-  drop_upstream();
+  leg_.drop();
   emit_log(record_, {method(), target(), route_backend(), down_, snap_.access_fd, &hooks_, this});
   hooks_.stream_end(this);
   down_->exchange_done(fate_ == ClientFate::kKeepAlive);

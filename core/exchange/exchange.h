@@ -16,19 +16,18 @@
 #include "exchange/request_forwarder.h"
 #include "exchange/response_relay.h"
 #include "exchange/tunnel.h"
+#include "exchange/upstream_leg.h"
 #include "http/request_checks.h"
 #include "http/serializer.h"
 #include "module_loader/handles.h"
 #include "runtime/snapshot.h"
 #include "runtime/worker_context.h"
-#include "upstream/retry_policy.h"
-#include "upstream/upstream_events.h"
 #include "util/arena.h"
 
 namespace gantry::exchange {
 
 class Exchange final : public gantry_stream,
-                       public upstream::UpstreamEvents,
+                       public LegOwner,
                        public RelayEvents,
                        public TunnelOwner {
  public:
@@ -107,14 +106,12 @@ class Exchange final : public gantry_stream,
     std::unique_ptr<ModuleAnswer> module_answer;
   };
 
-  // UpstreamEvents
-  void on_upstream_ready() override;
-  void on_upstream_connect_failed(int err) override;
-  void on_upstream_data(const char* p, size_t n) override;
-  void on_upstream_eof() override;
-  void on_upstream_error(int err) override;
-  void on_upstream_timeout() override;
-  void on_upstream_drained() override;
+  // LegOwner
+  void on_leg_ready(net::Conn* c) override;
+  void on_leg_data(const char* p, size_t n) override;
+  bool on_leg_eof() override;
+  void on_leg_failed(int status, const char* termination) override;
+  void on_leg_drained() override { down_->resume_request(); }
   // RelayEvents
   bool on_response_head() override;
   // TunnelOwner
@@ -126,11 +123,6 @@ class Exchange final : public gantry_stream,
   void answer_for_modules(int fallback_status, const char* termination);
   void after_hooks();
   void connect();
-  bool attempt(int server);
-  void forward_started(bool congested);
-  void retry_or_fail(upstream::Failure f, int status, const char* termination);
-  void fail_upstream(int status, const char* termination);
-  void drop_upstream();
   void response_complete(bool upstream_clean);
   void start_tunnel(const char* rest, size_t n);
   void respond_local(int status, std::string_view body,
@@ -138,8 +130,8 @@ class Exchange final : public gantry_stream,
                      const char* termination);
   void maybe_finish();
   void finish();
-  void arm_server_timer();
   const config::Backend& backend() const { return snap_.cfg->backends[backend_]; }
+  net::Conn* upstream() const { return leg_.conn(); }
 
   Downstream* down_;
   const runtime::Snapshot& snap_;
@@ -148,13 +140,10 @@ class Exchange final : public gantry_stream,
   std::unique_ptr<Tunnel> tunnel_;
   ModuleHooks hooks_;
   ExchangeRecord record_;
-  upstream::UpstreamConn* up_ = nullptr;
+  UpstreamLeg leg_;
   std::string request_line_;  // "METHOD target", kept for the log once heads go
   uint32_t method_len_ = 0;
   int backend_ = -1;
-  int server_ = -1;
-  int cookie_server_ = -1;  // a server to name in a new stickiness cookie
-  uint32_t attempts_ = 0;
   Phase phase_ = Phase::kHead;
   enum class Input : uint8_t { kHead, kBody, kComplete } input_ = Input::kHead;
   enum class Upgrade : uint8_t { kNone, kAsked } wants_upgrade_ = Upgrade::kNone;
