@@ -9,7 +9,7 @@
 #include "doctor/doctor.h"
 #include "module_loader/check_config.h"
 #include "module_loader/list_modules.h"
-#include "proxy/server.h"
+#include "server/server.h"
 
 namespace {
 
@@ -63,6 +63,6 @@ int main(int argc, char** argv) {
     }
   }
   if (test) return gantry::modules::check_config_cli(config, stdout);
-  gantry::proxy::Server server(config);
+  gantry::server::Server server(config);
   return server.run();
 }

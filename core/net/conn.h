@@ -1,7 +1,7 @@
 #pragma once
 // A connection moves bytes and nothing else: one TCP socket, an optional
 // transport session (TLS module) on top of it, at most one timer, and
-// back-pressure signals. HTTP lives above it (proxy/), which implements ConnHandler.
+// back-pressure signals. HTTP lives above it (downstream/, upstream/), which implements ConnHandler.
 #include <sys/socket.h>
 #include <uv.h>
 

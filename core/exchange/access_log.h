@@ -1,0 +1,24 @@
+#pragma once
+// The access log line and the module log record for one exchange.
+#include <cstdint>
+#include <string_view>
+
+#include "gantry/module.h"
+
+namespace gantry::exchange {
+
+struct AccessRecord {
+  int status = 0;
+  std::string_view method, target, backend, server, termination, client, notes;
+  uint64_t bytes_in = 0, bytes_out = 0;
+  int64_t t_head = -1, t_connect = -1, t_response = -1, t_total = -1;
+  bool upgraded = false;
+  bool reused = false;
+};
+
+// One line, one write(2): client "METHOD target" status bytes_in bytes_out
+// backend/server timings(head/connect/response/total, ms) termination notes.
+void write_access_line(int fd, const AccessRecord& r);
+gantry_log_record_t to_log_record(const AccessRecord& r);
+
+}  // namespace gantry::exchange

@@ -1,0 +1,62 @@
+#include "exchange/exchange_record.h"
+
+#include "exchange/access_log.h"
+
+namespace gantry::exchange {
+namespace {
+
+// TLS facts from the transport, as bytes, like any module sees them.
+void add_tls_notes(const Downstream& down, std::string* notes) {
+  gantry_tls_info_t ti{};
+  ti.struct_size = sizeof ti;
+  if (down.tls_info(&ti) != GANTRY_OK) return;
+  auto add = [notes](const char* k, gantry_str_t v) {
+    if (v.len == 0) return;
+    if (!notes->empty()) *notes += ' ';
+    notes->append(k).append(v.ptr, v.len);
+  };
+  add("tls=", ti.version);
+  add("sni=", ti.sni);
+  add("cipher=", ti.cipher);
+  if (ti.peer_verified) add("client=", ti.peer_subject);
+}
+
+}  // namespace
+
+void ExchangeRecord::note(std::string_view key, std::string_view value) {
+  if (!notes.empty()) notes += ' ';
+  notes.append(key);
+  notes += '=';
+  notes.append(value);
+}
+
+void emit_log(const ExchangeRecord& r, const LogContext& c) {
+  if (c.access_fd < 0 && !c.hooks->any_log()) return;
+  AccessRecord a;
+  a.status = r.status;
+  a.method = c.method;
+  a.target = c.target;
+  a.backend = c.backend;
+  a.server = r.server;
+  a.termination = r.termination;
+  a.bytes_in = static_cast<uint64_t>(r.bytes_in);
+  a.bytes_out = c.down->bytes_sent() - r.bytes_out_start;
+  a.t_head = r.t_head;
+  a.t_connect = r.t_connect;
+  a.t_response = r.t_response;
+  a.t_total = r.since_start();
+  a.upgraded = r.upgraded;
+  a.reused = r.reused;
+  a.client = c.down->client().address;
+  // Log hooks first: what they add with log_note belongs on this line.
+  if (c.hooks->any_log()) c.hooks->log(c.stream, to_log_record(a));
+  if (c.access_fd < 0) return;
+  std::string notes;
+  if (c.down->client().tls) add_tls_notes(*c.down, &notes);
+  if (!notes.empty() && !r.notes.empty()) notes += ' ';
+  notes += r.notes;
+  a.notes = notes;
+  write_access_line(c.access_fd, a);
+}
+
+}  // namespace gantry::exchange

@@ -1,0 +1,32 @@
+#pragma once
+// What one worker keeps for every exchange it runs: the loop, the upstream
+// pool, the coarse clocks. Owned by the worker's state, borrowed by sessions
+// and exchanges on that worker's thread only; no lock anywhere.
+#include <string>
+
+#include "loop/deadline_clock.h"
+#include "loop/worker.h"
+#include "upstream/pool.h"
+
+namespace gantry::runtime {
+
+struct WorkerContext {
+  explicit WorkerContext(loop::Worker* w) : worker(w), pool(w), clock(w->loop()) {}
+  WorkerContext(const WorkerContext&) = delete;
+  WorkerContext& operator=(const WorkerContext&) = delete;
+
+  uint32_t index() const { return worker->index(); }
+
+  loop::Worker* worker;
+  upstream::Pool pool;
+  // Tunnel and client deadlines.
+  loop::DeadlineClock clock;
+  // Serialization scratch: a head built here is written out before the
+  // callback that built it returns, so one buffer serves every connection.
+  std::string scratch;
+  // Set once when the worker starts draining: responses then close their
+  // connections.
+  bool draining = false;
+};
+
+}  // namespace gantry::runtime

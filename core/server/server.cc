@@ -1,0 +1,223 @@
+#include "server/server.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "config/loader.h"
+#include "doctor/doctor.h"
+#include "loop/main_thread.h"
+#include "loop/main_thread_internal.h"
+#include "downstream/host_conn.h"
+#include "exchange/host_stream.h"
+#include "module_loader/host_services.h"
+#include "net/listen_socket.h"
+#include "util/log.h"
+
+namespace gantry::server {
+
+Server::Server(std::string config_path) : config_path_(std::move(config_path)) {
+  uv_loop_init(&loop_);
+  modules::install_host_services(&downstream::fill_conn_services);
+  modules::install_host_services(&exchange::fill_stream_services);
+}
+
+Server::~Server() { uv_loop_close(&loop_); }
+
+int Server::run() {
+  signal(SIGPIPE, SIG_IGN);
+  loop::attach_main_queue(&loop_, &main_queue_);
+  if (!apply_config(true)) {
+    uv_close(reinterpret_cast<uv_handle_t*>(&main_queue_), nullptr);
+    loop::detach_main_queue();
+    uv_run(&loop_, UV_RUN_DEFAULT);
+    return 1;
+  }
+  uv_signal_init(&loop_, &sig_hup_);
+  uv_signal_init(&loop_, &sig_term_);
+  uv_signal_init(&loop_, &sig_int_);
+  uv_signal_init(&loop_, &sig_quit_);
+  for (uv_signal_t* s : {&sig_hup_, &sig_term_, &sig_int_, &sig_quit_}) s->data = this;
+  uv_signal_start(&sig_hup_, on_signal, SIGHUP);
+  uv_signal_start(&sig_term_, on_signal, SIGTERM);
+  uv_signal_start(&sig_int_, on_signal, SIGINT);
+  uv_signal_start(&sig_quit_, on_signal, SIGQUIT);
+  uv_timer_init(&loop_, &deadline_);
+  deadline_.data = this;
+  for (auto& w : workers_) w->start();
+  GLOG_INFO("gantry %s started: %u worker(s), config %s", GANTRY_VERSION, nworkers_,
+            config_path_.c_str());
+  uv_run(&loop_, UV_RUN_DEFAULT);
+  for (auto& w : workers_) w->join();
+  loop::detach_main_queue();
+  states_.clear();
+  current_.reset();
+  loop::drain_main_queue();
+  GLOG_INFO("gantry stopped");
+  return 0;
+}
+
+void Server::on_signal(uv_signal_t* h, int signum) {
+  auto* self = static_cast<Server*>(h->data);
+  if (signum == SIGHUP) {
+    self->reload();
+  } else {
+    self->begin_shutdown(strsignal(signum));
+  }
+}
+
+void Server::reload() {
+  if (shutting_down_) return;
+  GLOG_INFO("reloading %s", config_path_.c_str());
+  if (apply_config(false)) {
+    GLOG_INFO("reload complete: generation %llu",
+              static_cast<unsigned long long>(current_->generation_id));
+  } else {
+    GLOG_ERROR("reload failed: still serving generation %llu",
+               static_cast<unsigned long long>(current_->generation_id));
+  }
+}
+
+// Everything that can fail happens before any worker sees the new
+// generation, so a failed reload leaves the running one untouched.
+bool Server::apply_config(bool initial) {
+  auto cfg = config::load_config(config_path_);
+  if (!cfg) {
+    GLOG_ERROR("%s", cfg.error().c_str());
+    return false;
+  }
+  log::Level level;
+  if (log::parse_level((*cfg)->error_log_level.c_str(), &level)) log::set_level(level);
+  if (initial) {
+    nworkers_ = (*cfg)->workers;
+    modules::set_host_worker_count(nworkers_);
+  } else if ((*cfg)->workers != nworkers_) {
+    GLOG_WARN("workers = %u needs a restart; keeping %u", (*cfg)->workers, nworkers_);
+  }
+  auto gen = modules::build_generation(*cfg);
+  if (!gen) {
+    GLOG_ERROR("%s", gen.error().c_str());
+    return false;
+  }
+  auto snap = runtime::make_snapshot(*gen, next_generation_, nworkers_);
+  if (!snap) {
+    GLOG_ERROR("%s", snap.error().c_str());
+    return false;
+  }
+  const config::Config& c = *(*snap)->cfg;
+
+  // New addresses get fresh sockets; kept ones keep theirs.
+  std::map<std::string, std::vector<int>> fresh;
+  for (const config::Listener& l : c.listeners) {
+    if (sockets_.count(l.bind.text) || fresh.count(l.bind.text)) continue;
+    std::vector<int> fds;
+    for (uint32_t w = 0; w < nworkers_; ++w) {
+      int fd = net::make_listen_socket(l.bind);
+      if (fd < 0) {
+        GLOG_ERROR("%s: listener %s: cannot bind %s: %s", l.pos.str().c_str(), l.name.c_str(),
+                   l.bind.text.c_str(), std::strerror(-fd));
+        for (int f : fds) ::close(f);
+        for (auto& [b, v] : fresh)
+          for (int f : v) ::close(f);
+        return false;
+      }
+      fds.push_back(fd);
+    }
+    fresh[l.bind.text] = std::move(fds);
+  }
+  // Socket hooks see every listening socket of the new generation.
+  const modules::Generation& g = **gen;
+  listener_handles_.resize(std::max(listener_handles_.size(), c.listeners.size()));
+  for (size_t li = 0; li < c.listeners.size(); ++li) {
+    const config::Listener& l = c.listeners[li];
+    const std::vector<int>& fds = fresh.count(l.bind.text) ? fresh[l.bind.text] : sockets_[l.bind.text];
+    for (size_t i = 0; i < g.instances.size(); ++i) {
+      const modules::Instance& m = g.instances[i];
+      if (m.hooks.on_listen == nullptr) continue;
+      void* sctx = i < g.listeners[li].scope_ctx.size() ? g.listeners[li].scope_ctx[i] : nullptr;
+      for (int fd : fds) {
+        gantry_action_t a = m.hooks.on_listen(m.inst, sctx, &listener_handles_[li], fd);
+        if (a != GANTRY_CONTINUE && a != GANTRY_DECLINED) {
+          GLOG_ERROR("%s: listener %s: module '%s' refused the socket", l.pos.str().c_str(),
+                     l.name.c_str(), m.name.c_str());
+          for (auto& [b, v] : fresh)
+            for (int f : v) ::close(f);
+          return false;
+        }
+      }
+    }
+  }
+
+  // Commit.
+  ++next_generation_;
+  for (auto it = sockets_.begin(); it != sockets_.end();) {
+    // Dropped addresses: their fds belong to the workers' handles, which
+    // close them when they adopt the new generation.
+    if ((*snap)->listener_index(it->first) < 0) it = sockets_.erase(it);
+    else ++it;
+  }
+  for (auto& [bind, fds] : fresh) sockets_[bind] = fds;
+  if (initial) {
+    for (uint32_t w = 0; w < nworkers_; ++w) {
+      workers_.push_back(std::make_unique<loop::Worker>(w));
+      worker_ptrs_.push_back(workers_.back().get());
+      states_.push_back(std::make_unique<worker::WorkerState>(workers_.back().get()));
+      workers_.back()->user_data = states_.back().get();
+      states_.back()->set_on_stopped([this] { loop::run_on_main([this] { worker_stopped(); }); });
+    }
+    modules::set_host_workers(&worker_ptrs_);
+  }
+  for (uint32_t w = 0; w < nworkers_; ++w) {
+    std::vector<std::pair<std::string, int>> mine;
+    for (auto& [bind, fds] : fresh) mine.emplace_back(bind, fds[w]);
+    worker::WorkerState* ws = states_[w].get();
+    std::shared_ptr<const runtime::Snapshot> s = *snap;
+    if (initial) {
+      ws->adopt(std::move(s), mine);  // the loop is not running yet
+    } else {
+      workers_[w]->post([ws, s, mine] { ws->adopt(s, mine); });
+    }
+  }
+  if (health_) health_->stop();
+  health_ = std::make_unique<upstream::HealthChecker>(&loop_, (*snap)->cfg, &(*snap)->health);
+  health_->start();
+  current_ = *snap;
+  if (initial) doctor::log_startup_summary(c);
+  for (const config::Listener& l : c.listeners)
+    if (fresh.count(l.bind.text))
+      GLOG_INFO("listening on %s (%s%s)", l.bind.text.c_str(), l.name.c_str(),
+                l.tls.provider.empty() ? "" : (", " + l.tls.provider).c_str());
+  return true;
+}
+
+void Server::begin_shutdown(const char* why) {
+  if (shutting_down_) return;
+  shutting_down_ = true;
+  GLOG_INFO("%s: draining connections (deadline %llu ms)", why,
+            static_cast<unsigned long long>(current_->cfg->shutdown_timeout));
+  uv_signal_stop(&sig_hup_);
+  if (health_) health_->stop();
+  uv_timer_start(&deadline_, [](uv_timer_t*) {
+    GLOG_WARN("shutdown deadline reached with connections still open; exiting");
+    _exit(0);
+  }, current_->cfg->shutdown_timeout, 0);
+  uv_unref(reinterpret_cast<uv_handle_t*>(&deadline_));
+  for (size_t w = 0; w < workers_.size(); ++w) {
+    worker::WorkerState* ws = states_[w].get();
+    workers_[w]->post([ws] { ws->drain(); });
+  }
+}
+
+void Server::close_main_handles() {
+  for (uv_signal_t* s : {&sig_hup_, &sig_term_, &sig_int_, &sig_quit_})
+    uv_close(reinterpret_cast<uv_handle_t*>(s), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&deadline_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&main_queue_), nullptr);
+}
+
+void Server::worker_stopped() {
+  if (++stopped_workers_ == workers_.size()) close_main_handles();
+}
+
+}  // namespace gantry::server

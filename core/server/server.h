@@ -1,0 +1,53 @@
+#pragma once
+// The process: main loop (signals, reloads, health checks, module lifetimes)
+// and the workers. Listening sockets are made here, one per worker per
+// address (SO_REUSEPORT), and survive reloads that keep their address.
+#include <uv.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "loop/worker.h"
+#include "module_loader/handles.h"
+#include "runtime/snapshot.h"
+#include "upstream/health.h"
+#include "worker/worker_state.h"
+
+namespace gantry::server {
+
+class Server {
+ public:
+  explicit Server(std::string config_path);
+  ~Server();
+  // Runs until SIGTERM/SIGQUIT/SIGINT drained the workers. Returns the exit code.
+  int run();
+
+ private:
+  bool apply_config(bool initial);
+  void reload();
+  void begin_shutdown(const char* why);
+  void worker_stopped();
+  void close_main_handles();
+  static void on_signal(uv_signal_t* h, int signum);
+
+  std::string config_path_;
+  uv_loop_t loop_;
+  uv_signal_t sig_hup_, sig_term_, sig_int_, sig_quit_;
+  uv_async_t main_queue_;
+  uv_timer_t deadline_;
+  std::vector<std::unique_ptr<loop::Worker>> workers_;
+  std::vector<loop::Worker*> worker_ptrs_;
+  std::vector<std::unique_ptr<worker::WorkerState>> states_;
+  std::map<std::string, std::vector<int>> sockets_;  // bind text -> fd per worker
+  std::vector<gantry_listener> listener_handles_;
+  std::shared_ptr<const runtime::Snapshot> current_;
+  std::unique_ptr<upstream::HealthChecker> health_;
+  uint64_t next_generation_ = 1;
+  uint32_t nworkers_ = 0;
+  size_t stopped_workers_ = 0;
+  bool shutting_down_ = false;
+};
+
+}  // namespace gantry::server

@@ -1,0 +1,28 @@
+#pragma once
+// Which server of a backend serves a request: the balancer's pick, bent by
+// persistence (a module's key, the client's stickiness cookie, the client
+// address), and the pick of another server after a failure.
+#include <string_view>
+
+#include "config/config.h"
+#include "upstream/balancer.h"
+
+namespace gantry::upstream {
+
+// What may pin a request to a server.
+struct Affinity {
+  std::string_view module_key;  // set by a module (host->set_balance_key)
+  std::string_view cookie;      // value of the backend's cookie, if the request had one
+  std::string_view client;      // client address, for source hashing
+};
+
+struct Choice {
+  int server = -1;             // -1: no server is up
+  bool insert_cookie = false;  // cookie balancing: tell the client its server
+};
+
+Choice choose(BalancerState& bal, const config::Backend& backend, const Affinity& a);
+// Another server than `failed` that is up, or -1.
+int choose_other(BalancerState& bal, int failed);
+
+}  // namespace gantry::upstream

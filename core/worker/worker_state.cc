@@ -1,0 +1,105 @@
+#include "worker/worker_state.h"
+
+#include <algorithm>
+
+#include "downstream/http1_session.h"
+#include "util/log.h"
+
+namespace gantry::worker {
+
+WorkerState::WorkerState(loop::Worker* worker) : ctx_(worker) { ctx_.scratch.reserve(4096); }
+
+WorkerState::~WorkerState() = default;
+
+void WorkerState::adopt(std::shared_ptr<const runtime::Snapshot> snap,
+                        const std::vector<std::pair<std::string, int>>& new_fds) {
+  snapshot_ = std::move(snap);
+  for (ListenHandle* h : listeners_) {
+    if (!h->closing && snapshot_->listener_index(h->bind_text) < 0) close_listener(h);
+  }
+  for (const auto& [bind, fd] : new_fds) {
+    auto* h = new ListenHandle();
+    h->bind_text = bind;
+    h->owner = this;
+    uv_tcp_init(ctx_.worker->loop(), &h->tcp);
+    h->tcp.data = h;
+    int backlog = 511;
+    int idx = snapshot_->listener_index(bind);
+    if (idx >= 0) backlog = snapshot_->cfg->listeners[idx].backlog;
+    int r = uv_tcp_open(&h->tcp, fd);
+    if (r == 0) r = uv_listen(reinterpret_cast<uv_stream_t*>(&h->tcp), backlog, on_connection);
+    listeners_.push_back(h);
+    if (r != 0) {
+      GLOG_ERROR("worker %u: cannot listen on %s: %s", ctx_.index(), bind.c_str(),
+                 uv_strerror(r));
+      close_listener(h);
+    }
+  }
+}
+
+void WorkerState::close_listener(ListenHandle* h) {
+  if (h->closing) return;
+  h->closing = true;
+  uv_close(reinterpret_cast<uv_handle_t*>(&h->tcp), [](uv_handle_t* hd) {
+    auto* lh = static_cast<ListenHandle*>(hd->data);
+    WorkerState* ws = lh->owner;
+    auto& v = ws->listeners_;
+    v.erase(std::remove(v.begin(), v.end(), lh), v.end());
+    delete lh;
+    ws->maybe_finish_drain();
+  });
+}
+
+void WorkerState::on_connection(uv_stream_t* server, int status) {
+  auto* h = static_cast<ListenHandle*>(server->data);
+  WorkerState* ws = h->owner;
+  if (status != 0 || ws->ctx_.draining) return;
+  const auto& snap = ws->snapshot_;
+  int idx = snap->listener_index(h->bind_text);
+  uint32_t max = snap->cfg->limits.max_connections;
+  if (idx < 0 || (max != 0 && ws->conns_.size() >= max)) {
+    // Over the limit: accept and close at once rather than leave the kernel
+    // queue to fill (the client gets a clean close, not a hang).
+    auto* tmp = new uv_tcp_t;
+    uv_tcp_init(ws->ctx_.worker->loop(), tmp);
+    if (uv_accept(server, reinterpret_cast<uv_stream_t*>(tmp)) == 0 && idx >= 0)
+      GLOG_WARN("worker %u: connection limit %u reached", ws->ctx_.index(), max);
+    uv_close(reinterpret_cast<uv_handle_t*>(tmp),
+             [](uv_handle_t* t) { delete reinterpret_cast<uv_tcp_t*>(t); });
+    return;
+  }
+  auto* c = new downstream::Http1Session(ws->ctx_, snap, idx, ws);
+  c->set_slot(ws->conns_.size());
+  ws->conns_.push_back(c);
+  c->start(server);
+}
+
+void WorkerState::conn_closed(downstream::ClientConn* c) {
+  size_t slot = c->slot();
+  if (slot < conns_.size() && conns_[slot] == c) {
+    conns_[slot] = conns_.back();
+    conns_[slot]->set_slot(slot);
+    conns_.pop_back();
+  }
+  maybe_finish_drain();
+}
+
+void WorkerState::drain() {
+  if (ctx_.draining) return;
+  ctx_.draining = true;
+  for (ListenHandle* h : std::vector<ListenHandle*>(listeners_)) close_listener(h);
+  for (downstream::ClientConn* c : std::vector<downstream::ClientConn*>(conns_)) c->on_drain();
+  ctx_.pool.drain([this] { maybe_finish_drain(); });
+  maybe_finish_drain();
+}
+
+void WorkerState::maybe_finish_drain() {
+  if (!ctx_.draining || stopped_) return;
+  if (!conns_.empty() || !listeners_.empty() || ctx_.pool.open() != 0) return;
+  stopped_ = true;
+  ctx_.clock.close();
+  ctx_.worker->stop_when_idle();
+  if (on_stopped_) on_stopped_();
+}
+
+}  // namespace gantry::worker
