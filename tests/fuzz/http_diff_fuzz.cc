@@ -78,11 +78,31 @@ struct Readings {
   Comparison c;
 };
 
+GotRun run_gantry(std::string_view in) {
+  return run_gantry(reinterpret_cast<const uint8_t*>(in.data()), in.size());
+}
+
+// Where gantry refused what the model reads as valid: the shortest prefix it
+// refuses ends on the offending byte (a refusal is final, so the prefixes
+// that are refused are the longer ones), and the model says what part of a
+// message that byte is in.
+const char* refused_part(std::string_view in) {
+  size_t lo = 0;  // not refused
+  size_t hi = in.size();  // refused
+  while (hi - lo > 1) {
+    size_t mid = lo + (hi - lo) / 2;
+    (run_gantry(in.substr(0, mid)).end == GotEnd::kRejected ? hi : lo) = mid;
+  }
+  rfc9112::Result prefix = rfc9112::parse_requests(in.substr(0, hi));
+  return rfc9112::part_name(prefix.part);
+}
+
 Readings read_both(std::string_view in) {
   Readings r;
   r.model = rfc9112::parse_requests(in);
-  r.got = run_gantry(reinterpret_cast<const uint8_t*>(in.data()), in.size());
+  r.got = run_gantry(in);
   r.c = compare(r.got, r.model, in);
+  if (r.c.gantry_refused) r.c.cls = std::string("refuses:") + refused_part(in);
   return r;
 }
 

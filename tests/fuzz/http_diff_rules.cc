@@ -2,7 +2,6 @@
 
 #include <llhttp.h>
 
-#include <cctype>
 #include <cstdio>
 
 namespace gantry::fuzz {
@@ -88,11 +87,10 @@ Comparison refused(const GotRun& got, const rfc9112::Message& m, size_t start, s
     return {};
   }
   if (m.minor > 1 || !m.refusals.empty()) return {};
-  std::string reason;
-  for (char c : got.reason)
-    reason += std::isalnum(static_cast<unsigned char>(c)) ? static_cast<char>(std::tolower(c)) : '_';
-  return {"refuses:" + reason, "gantry: " + got.reason + "; the model reads a valid request, " +
-                                   context(in, start)};
+  Comparison c{"refuses", "gantry: " + got.reason + "; the model reads a valid request, " +
+                              context(in, start)};
+  c.gantry_refused = true;
+  return c;
 }
 
 // The model refused what gantry accepted (or still reads as valid).
@@ -158,7 +156,7 @@ Comparison compare(const GotRun& got, const rfc9112::Result& model, std::string_
     case GotEnd::kRejected:
       if (model.outcome == Outcome::kRejected) return {};
       if (model.outcome == Outcome::kComplete)
-        return {"refuses:empty_line", "gantry refuses the empty lines after message " + std::to_string(n)};
+        return {"refuses:empty_lines", "gantry refuses the empty lines after message " + std::to_string(n)};
       return prefix_only(refused(got, model.partial, model.partial_start, in));
     case GotEnd::kComplete:
     case GotEnd::kIncomplete: {

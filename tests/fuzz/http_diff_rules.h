@@ -39,14 +39,17 @@ struct Comparison {
   // Empty when they agree (or differ only as gantry deliberately does).
   // Otherwise a stable name for the kind of difference, e.g.
   // "accepts:bare_cr@fields" (gantry accepts what the model refuses),
-  // "refuses:fields" (gantry refuses a request the model accepts) or
-  // "framing:end" (both accept, but the message ends elsewhere).
+  // "refuses:chunk_line" (gantry refuses a request the model accepts, in
+  // that part of it) or "framing:end" (both accept, but the message ends
+  // elsewhere).
   std::string cls;
   std::string detail;  // for the log: where and what
   // One refuses bytes the other still reads as the beginning of a message:
   // maybe only one looks earlier. The target then appends completions
   // (kCompletions) and reports the difference only if one persists.
   bool prefix_only = false;
+  // "refuses": the target names the part gantry refused (refused_part()).
+  bool gantry_refused = false;
   bool disagrees() const { return !cls.empty(); }
 };
 

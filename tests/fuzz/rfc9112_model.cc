@@ -163,10 +163,12 @@ class Reader {
   Result res_;
   bool seen_length_ = false;  // of the message being read
   uint64_t length_ = 0;
+  Part reading_ = Part::kNone;  // what the reader is in
 };
 
 template <typename Check>
 Step Reader::line(Part part, Check check) {
+  reading_ = part;
   size_t i = pos_;
   while (i < in_.size() && in_[i] != '\r' && in_[i] != '\n') ++i;
   bool crlf = i + 1 < in_.size() && in_[i] == '\r' && in_[i + 1] == '\n';
@@ -398,6 +400,7 @@ Step Reader::chunked_body(Message* m) {
     });
     if (s != Step::kOk) return s;
     if (size == 0) return field_section(Part::kTrailers, &m->trailers);
+    reading_ = Part::kChunkData;
     if (size > in_.size() - pos_) return Step::kMore;
     m->body.append(in_.data() + pos_, static_cast<size_t>(size));
     pos_ += static_cast<size_t>(size);
@@ -427,6 +430,7 @@ Result Reader::run() {
     if (s == Step::kOk) s = framing(&m);
     if (s == Step::kOk && m.framing == Framing::kChunked) s = chunked_body(&m);
     if (s == Step::kOk && m.framing == Framing::kLength) {
+      reading_ = Part::kBody;
       if (length_ > in_.size() - pos_) {
         s = Step::kMore;
       } else {
@@ -436,6 +440,7 @@ Result Reader::run() {
     }
     if (s == Step::kMore) {
       res_.outcome = Outcome::kIncomplete;
+      res_.part = reading_;
       return res_;
     }
     if (s == Step::kBad) break;
@@ -462,8 +467,8 @@ const char* rule_name(Rule r) {
 }
 
 const char* part_name(Part p) {
-  static const char* const kNames[] = {"none",       "start_line", "fields",
-                                       "chunk_line", "chunk_data", "trailers"};
+  static const char* const kNames[] = {"none",       "start_line", "fields",   "chunk_line",
+                                       "chunk_data", "trailers",   "body"};
   return kNames[static_cast<size_t>(p)];
 }
 

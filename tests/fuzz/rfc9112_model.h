@@ -44,8 +44,8 @@ enum class Rule : uint8_t {
   kChunkData,          // chunk-data not followed by CRLF
 };
 
-// Where in the message the rule broke.
-enum class Part : uint8_t { kNone, kStartLine, kFields, kChunkLine, kChunkData, kTrailers };
+// Where in the message the rule broke, or the reading stopped.
+enum class Part : uint8_t { kNone, kStartLine, kFields, kChunkLine, kChunkData, kTrailers, kBody };
 
 const char* rule_name(Rule r);
 const char* part_name(Part p);
@@ -85,7 +85,7 @@ struct Result {
   std::vector<Message> messages;
   Outcome outcome = Outcome::kComplete;
   Rule rule = Rule::kNone;  // kRejected: the rule broken
-  Part part = Part::kNone;
+  Part part = Part::kNone;  // kRejected: where; kIncomplete: what it was reading
   size_t at = 0;  // kRejected: offset of the first offending byte
   // What was read of the message that is incomplete or rejected: method once
   // its token ended, target and version once the request-line did.
