@@ -178,7 +178,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const gantry_cfg_t* config = cfg.value()->modules[0].config;
   gantry_error err;
   gantry::acl::CfgReader reader(gantry::modules::host_api(), &err);
-  if (!files_are_harmless(reader, config)) return 0;
+  if (!files_are_harmless(reader, config)) {
+    report_verdict(Verdict::kNone);
+    return 0;
+  }
   AclConfig acl_config;
   std::vector<std::vector<Pattern>> patterns;
   if (gantry::acl::parse_module_config(reader, config, &acl_config, &patterns)) {

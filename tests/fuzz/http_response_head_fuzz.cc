@@ -146,7 +146,10 @@ class HeadStream {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace gantry::fuzz;
   using gantry::http::ParseResult;
-  if (size < 3) return 0;
+  if (size < 3) {
+    report_verdict(Verdict::kNone);  // no recipe
+    return 0;
+  }
   const size_t read_size = size_t{1} << (6 + data[0] % 12);
   const bool limits = (data[1] & 1) != 0;
   const auto shape = static_cast<Shape>((data[1] >> 1) & 7);

@@ -124,7 +124,10 @@ struct Direction {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace gantry::fuzz;
-  if (size < 4) return 0;
+  if (size < 4) {
+    report_verdict(Verdict::kNone);  // no limits and streams to read
+    return 0;
+  }
   FrameLimits limits;
   limits.max_frame = kLimits[data[0] % 8];
   limits.max_message = kLimits[data[1] % 8];
