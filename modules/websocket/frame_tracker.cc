@@ -7,6 +7,7 @@ constexpr uint8_t kOpContinuation = 0x0;
 constexpr uint8_t kOpText = 0x1;
 constexpr uint8_t kOpBinary = 0x2;
 constexpr uint8_t kOpClose = 0x8;
+constexpr uint8_t kOpPong = 0xA;
 
 // Header length once the first two bytes are known: 2, plus the extended
 // length (2 or 8 bytes), plus the masking key (4 bytes) when masked.
@@ -61,8 +62,9 @@ FrameVerdict FrameTracker::start_frame(const FrameLimits& limits) {
   ++frames_;
   bool control = (opcode_ & 0x8) != 0;
   if (control) {
-    // Control frames are never fragmented and carry at most 125 bytes.
-    if (!fin_ || len > 125) return FrameVerdict::kProtocolError;
+    // Control frames are never fragmented and carry at most 125 bytes;
+    // 0xB-0xF are reserved (RFC 6455 5.2).
+    if (!fin_ || len > 125 || opcode_ > kOpPong) return FrameVerdict::kProtocolError;
   } else {
     if (opcode_ == kOpContinuation) {
       if (!in_message_) return FrameVerdict::kProtocolError;

@@ -9,16 +9,11 @@
 #include <string_view>
 
 #include "config/loader.h"
+#include "fuzz_support.h"
 
 namespace {
 
-#define GANTRY_FUZZ_CHECK(cond)                                                      \
-  do {                                                                               \
-    if (!(cond)) {                                                                   \
-      std::fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #cond); \
-      std::abort();                                                                  \
-    }                                                                                \
-  } while (0)
+const bool kNamed = (gantry::fuzz::set_target_name("config"), true);
 
 const std::string kSource = "/tmp/fuzz.toml";
 
@@ -54,7 +49,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (r.ok()) {
     GANTRY_FUZZ_CHECK(r.value() != nullptr);
     check_config(*r.value());
+    gantry::fuzz::report_verdict(gantry::fuzz::Verdict::kAccepted);
   } else {
+    gantry::fuzz::report_verdict(gantry::fuzz::Verdict::kRejected);
     // Every error says where: "file:line:col: ...".
     const std::string& e = r.error();
     GANTRY_FUZZ_CHECK(e.compare(0, kSource.size() + 1, kSource + ":") == 0);

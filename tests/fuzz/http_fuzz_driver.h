@@ -10,24 +10,17 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <string>
 #include <string_view>
+#include <vector>
 
+#include "fuzz_support.h"
 #include "http/message.h"
 #include "http/parser.h"
 #include "http/semantics.h"
 #include "util/arena.h"
 
 namespace gantry::fuzz {
-
-// Invariants hold in release builds too: a broken one is a finding, so it
-// must crash the fuzzer even without assert().
-#define GANTRY_FUZZ_CHECK(cond)                                                      \
-  do {                                                                               \
-    if (!(cond)) {                                                                   \
-      std::fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #cond); \
-      std::abort();                                                                  \
-    }                                                                                \
-  } while (0)
 
 // The proxy's request limits (the defaults of [limits]).
 constexpr uint32_t kMaxHead = 16384;
@@ -84,6 +77,7 @@ class FuzzEvents : public http::ParserEvents {
     GANTRY_FUZZ_CHECK(head.count("host") >= (head.find("Host") != nullptr ? 1u : 0u));
 
     ++heads_;
+    status_ = head.status;
     body_bytes_ = 0;
     framed_length_ = !parser_->chunked() && parser_->has_content_length();
     declared_length_ = parser_->content_length();
@@ -93,6 +87,11 @@ class FuzzEvents : public http::ParserEvents {
 
   void on_body(const char* p, size_t n) override {
     GANTRY_FUZZ_CHECK(heads_ > 0 && n > 0);
+    // RFC 9112 6.3: a 1xx, 204 or 304 response ends with its head, whatever
+    // its fields say; a body read for one is the next response's bytes.
+    if (!is_request_)
+      check_or_open(!http::status_has_no_body(status_), "body_for_status_without_body",
+                    "body bytes after a " + std::to_string(status_) + " response");
     sink_ += touch({p, n});
     body_bytes_ += n;
     // A body framed by Content-Length never delivers more than it declared.
@@ -110,17 +109,69 @@ class FuzzEvents : public http::ParserEvents {
   unsigned sink_ = 0;
   unsigned heads_ = 0;
   unsigned ends_ = 0;
+  int status_ = 0;
   uint64_t body_bytes_ = 0;
   bool framed_length_ = false;
   uint64_t declared_length_ = 0;
 };
 
-// A data-derived split point, so the fuzzer explores read boundaries in every
-// position without a control byte that would make the seeds unreadable.
-inline size_t split_point(const uint8_t* data, size_t size) {
-  uint32_t h = 2166136261u;
-  for (size_t i = 0; i < size; ++i) h = (h ^ data[i]) * 16777619u;
-  return size == 0 ? 0 : h % (size + 1);
+// How a run through the parser ended.
+struct DriveResult {
+  http::ParseResult last = http::ParseResult::kOk;  // kOk, kUpgrade or kError
+  std::vector<size_t> ends;  // offset just past each message that ended
+};
+
+// Feeds data in two reads split at `split`, as the proxy does: each read in
+// a scratch buffer freed after feed(), and a fresh Head, arena and parser
+// state after every message (a pipelined request, or a response after an
+// interim one). kUpgrade and kError stop it.
+inline DriveResult drive(http::Parser& parser, const uint8_t* data, size_t size, size_t split) {
+  auto arena = std::make_unique<Arena>();
+  auto head = std::make_unique<http::Head>();
+  parser.attach(head.get(), arena.get());
+  DriveResult out;
+  const size_t reads[2][2] = {{0, split}, {split, size}};
+  for (const auto& r : reads) {
+    size_t off = r[0];
+    const size_t end = r[1];
+    // Each message boundary needs at least one byte, so this bounds the loop
+    // even if the parser failed to make progress.
+    for (size_t rounds = 0; off < end && rounds <= size; ++rounds) {
+      size_t n = end - off;
+      std::unique_ptr<char[]> buf(new char[n]);
+      std::memcpy(buf.get(), data + off, n);
+      size_t used = 0;
+      out.last = parser.feed(buf.get(), n, &used);
+      buf.reset();
+      GANTRY_FUZZ_CHECK(used <= n);
+      switch (out.last) {
+        case http::ParseResult::kOk:
+          GANTRY_FUZZ_CHECK(used == n);
+          off = end;
+          break;
+        case http::ParseResult::kPaused:
+          off += used;
+          out.ends.push_back(off);
+          out.last = http::ParseResult::kOk;
+          head = std::make_unique<http::Head>();
+          arena = std::make_unique<Arena>();
+          parser.reset();
+          parser.attach(head.get(), arena.get());
+          break;
+        case http::ParseResult::kUpgrade:
+          // Everything after this belongs to the tunnel.
+          out.ends.push_back(off + used);
+          return out;
+        case http::ParseResult::kError: {
+          int st = parser.reject_status();
+          GANTRY_FUZZ_CHECK(st == 400 || st == 414 || st == 431 || st == 505);
+          GANTRY_FUZZ_CHECK(parser.error_reason() != nullptr);
+          return out;
+        }
+      }
+    }
+  }
+  return out;
 }
 
 inline void run_parser(bool is_request, const uint8_t* data, size_t size) {
@@ -130,54 +181,19 @@ inline void run_parser(bool is_request, const uint8_t* data, size_t size) {
   http::Parser parser(is_request, &events);
   events.bind(&parser);
   if (is_request) parser.set_limits(kMaxHead, kMaxHeaders, kMaxLine);
-  auto arena = std::make_unique<Arena>();
-  auto head = std::make_unique<http::Head>();
-  parser.attach(head.get(), arena.get());
-
-  const size_t reads[2][2] = {{0, split}, {split, size}};
-  bool stopped = false;
-  for (const auto& r : reads) {
-    size_t off = r[0];
-    const size_t end = r[1];
-    // Each message boundary needs at least one byte, so this bounds the loop
-    // even if the parser failed to make progress.
-    for (size_t rounds = 0; !stopped && off < end && rounds <= size; ++rounds) {
-      size_t n = end - off;
-      std::unique_ptr<char[]> buf(new char[n]);
-      std::memcpy(buf.get(), data + off, n);
-      size_t used = 0;
-      http::ParseResult res = parser.feed(buf.get(), n, &used);
-      buf.reset();
-      GANTRY_FUZZ_CHECK(used <= n);
-      switch (res) {
-        case http::ParseResult::kOk:
-          GANTRY_FUZZ_CHECK(used == n);
-          off = end;
-          break;
-        case http::ParseResult::kPaused:
-          // A pipelined next message: fresh exchange state, as the proxy does.
-          off += used;
-          head = std::make_unique<http::Head>();
-          arena = std::make_unique<Arena>();
-          parser.reset();
-          parser.attach(head.get(), arena.get());
-          break;
-        case http::ParseResult::kUpgrade:
-          // Everything after this belongs to the tunnel.
-          stopped = true;
-          break;
-        case http::ParseResult::kError: {
-          int st = parser.reject_status();
-          GANTRY_FUZZ_CHECK(st == 400 || st == 414 || st == 431 || st == 505);
-          GANTRY_FUZZ_CHECK(parser.error_reason() != nullptr);
-          stopped = true;
-          break;
-        }
-      }
-    }
-    if (stopped) break;
+  DriveResult r = drive(parser, data, size, split);
+  Verdict v = Verdict::kIncomplete;
+  if (r.last == http::ParseResult::kError) {
+    v = Verdict::kRejected;
+  } else if (r.last == http::ParseResult::kUpgrade) {
+    v = Verdict::kAccepted;
+  } else if (is_request) {
+    if (!parser.in_message()) v = Verdict::kAccepted;
+  } else if (parser.finish()) {
+    // The peer closed: a read-until-close body ends here.
+    if (!parser.in_message()) v = Verdict::kAccepted;
   }
-  if (!is_request && !stopped) parser.finish();
+  report_verdict(v);
   // Keep the reads of header bytes from being optimized away.
   if (events.sink() == 0xdeadbeef) std::fputc(' ', stderr);
 }

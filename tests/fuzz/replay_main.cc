@@ -4,6 +4,9 @@
 // mutations of each seed. The same inputs run on every build, so a failure is
 // reproducible by rerunning the test.
 //
+// Seeds read from a directory name the verdict the target must reach on
+// them (fuzz_support.h): ok_* accepted, bad_* rejected, part_* incomplete.
+//
 //   usage: <target>_replay [--mutations N] [--seed S] PATH...
 #include <dirent.h>
 #include <fcntl.h>
@@ -25,6 +28,9 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
 // Present when a sanitizer runtime is linked (gcc and clang alike).
 extern "C" void __sanitizer_set_death_callback(void (*callback)(void)) __attribute__((weak));
+// Defined by the targets that link fuzz_support.cc.
+extern "C" int gantry_fuzz_verdict() __attribute__((weak));
+extern "C" int gantry_fuzz_replay_end() __attribute__((weak));
 
 // UBSan findings abort (and so reach the SIGABRT hook that saves the input)
 // instead of exiting quietly; gcc links UBSan as a runtime of its own that
@@ -119,12 +125,17 @@ bool read_file(const std::string& path, std::string* out) {
   return true;
 }
 
+struct SeedFile {
+  std::string path;
+  bool from_dir = false;  // a corpus seed, which must name its verdict
+};
+
 // Files of a directory (not recursive), sorted so runs are reproducible.
-bool collect(const std::string& path, std::vector<std::string>* files) {
+bool collect(const std::string& path, std::vector<SeedFile>* files) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return false;
   if (S_ISREG(st.st_mode)) {
-    files->push_back(path);
+    files->push_back({path, false});
     return true;
   }
   DIR* d = ::opendir(path.c_str());
@@ -137,8 +148,36 @@ bool collect(const std::string& path, std::vector<std::string>* files) {
   }
   ::closedir(d);
   std::sort(found.begin(), found.end());
-  files->insert(files->end(), found.begin(), found.end());
+  for (std::string& f : found) files->push_back({std::move(f), true});
   return true;
+}
+
+const char* const kVerdictNames[] = {"no verdict", "accepted", "rejected", "incomplete", "open finding"};
+constexpr int kVerdictOpen = 4;  // an open finding cut the checks short: any promise holds
+
+// The verdict a seed's file name promises (fuzz_support.h), 0 for none.
+int promised_verdict(const std::string& path) {
+  std::string base = path.substr(path.rfind('/') + 1);
+  const char* const kPrefixes[] = {"ok_", "bad_", "part_"};
+  for (int i = 0; i < 3; ++i)
+    if (base.compare(0, std::strlen(kPrefixes[i]), kPrefixes[i]) == 0) return i + 1;
+  return 0;
+}
+
+// Whether the seed got the verdict its name promises; prints why not.
+bool verdict_as_promised(const SeedFile& f) {
+  if (gantry_fuzz_verdict == nullptr) return true;  // the target reports none
+  int promised = promised_verdict(f.path);
+  if (promised == 0) {
+    if (!f.from_dir) return true;
+    std::fprintf(stderr, "FAIL %s: a seed's name starts with ok_, bad_ or part_\n", f.path.c_str());
+    return false;
+  }
+  int got = gantry_fuzz_verdict();
+  if (got == promised || got == kVerdictOpen) return true;
+  std::fprintf(stderr, "FAIL %s: %s, expected %s\n", f.path.c_str(),
+               kVerdictNames[got >= 0 && got <= 4 ? got : 0], kVerdictNames[promised]);
+  return false;
 }
 
 // The input being run, saved to kCrashFile if the process dies on it, so a
@@ -189,7 +228,7 @@ void run(const std::string& input) {
 int main(int argc, char** argv) {
   size_t mutations = 2000;
   uint64_t seed = 0x67616e747279ull;
-  std::vector<std::string> files;
+  std::vector<SeedFile> files;
   for (int i = 1; i < argc; ++i) {
     std::string_view a = argv[i];
     if (a == "--mutations" && i + 1 < argc) {
@@ -208,15 +247,17 @@ int main(int argc, char** argv) {
 
   install_crash_hooks();
   std::vector<std::string> seeds;
-  for (const std::string& f : files) {
+  size_t broken_promises = 0;
+  for (const SeedFile& f : files) {
     std::string data;
-    if (!read_file(f, &data)) {
-      std::fprintf(stderr, "cannot read %s\n", f.c_str());
+    if (!read_file(f.path, &data)) {
+      std::fprintf(stderr, "cannot read %s\n", f.path.c_str());
       return 2;
     }
     // Print before running: if the input crashes, the log names it.
-    std::fprintf(stderr, "replay %s (%zu bytes)\n", f.c_str(), data.size());
+    std::fprintf(stderr, "replay %s (%zu bytes)\n", f.path.c_str(), data.size());
     run(data);
+    if (!verdict_as_promised(f)) ++broken_promises;
     seeds.push_back(std::move(data));
   }
 
@@ -230,6 +271,11 @@ int main(int argc, char** argv) {
       run(input);
       ++runs;
     }
+  }
+  if (gantry_fuzz_replay_end != nullptr && gantry_fuzz_replay_end() != 0) return 1;
+  if (broken_promises > 0) {
+    std::fprintf(stderr, "%zu seed(s) did not get the verdict their name promises\n", broken_promises);
+    return 1;
   }
   std::fprintf(stderr, "ok: %zu seed files, %zu inputs run\n", seeds.size(), runs);
   return 0;

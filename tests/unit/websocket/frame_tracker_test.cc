@@ -103,13 +103,15 @@ TEST(FrameTrackerTest, MessageLimitAddsFragments) {
 }
 
 TEST(FrameTrackerTest, ProtocolErrors) {
-  FrameTracker cont_first, nested, long_ping, split_ping, reserved, huge;
+  FrameTracker cont_first, nested, long_ping, split_ping, reserved, reserved_control, huge;
   EXPECT_EQ(feed(&cont_first, ws_frame(kCont, "x")), FrameVerdict::kProtocolError);
   EXPECT_EQ(feed(&nested, ws_frame(kText, "a", false) + ws_frame(kText, "b")),
             FrameVerdict::kProtocolError);
   EXPECT_EQ(feed(&long_ping, ws_frame(kPing, std::string(126, 'p'))), FrameVerdict::kProtocolError);
   EXPECT_EQ(feed(&split_ping, ws_frame(kPing, "p", false)), FrameVerdict::kProtocolError);
   EXPECT_EQ(feed(&reserved, ws_frame(3, "x")), FrameVerdict::kProtocolError);
+  // 0xB-0xF are reserved control opcodes (RFC 6455 5.2).
+  EXPECT_EQ(feed(&reserved_control, ws_frame(0xb, "x")), FrameVerdict::kProtocolError);
   std::string top_bit = std::string("\x82\x7f\x80\x00\x00\x00\x00\x00\x00\x01", 10);
   EXPECT_EQ(feed(&huge, top_bit), FrameVerdict::kProtocolError);
 }
