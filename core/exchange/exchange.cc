@@ -155,6 +155,7 @@ void Exchange::connect() {
   a.client = down_->client().address;
   if (b.balance == config::Balance::kCookie)
     a.cookie = http::take_cookie(http_->req, http_->arena, b.cookie_name);
+  http_->wire.default_host = b.name;
   http::write_request_head(http_->req, snap_.forward, http_->wire, &http_->fwd.head_wire());
   phase_ = Phase::kConnecting;
   if (!leg_.start(backend_, a, &http_->fwd)) respond_local(503, {}, nullptr, "no_server");

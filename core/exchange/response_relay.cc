@@ -62,7 +62,9 @@ int ResponseRelay::on_head(http::Head& head) {
   }
   if (!events_->on_response_head()) return -1;
   send_final_head();
-  return req_.head_method ? 1 : 0;
+  // No body follows a HEAD answer or a 204/304, whatever Content-Length says
+  // (it describes the resource); the parser must not wait for one.
+  return req_.head_method || http::status_has_no_body(head_->status) ? 1 : 0;
 }
 
 void ResponseRelay::send_final_head() {

@@ -29,6 +29,9 @@ struct RequestWire {
   std::string_view client;   // appended to X-Forwarded-For
   bool tls = false;          // X-Forwarded-Proto: https
   std::string_view upgrade;  // an allowed Upgrade to forward; empty: none
+  // Host for a request that came without one (HTTP/1.0): it goes on as
+  // HTTP/1.1, which requires Host. nginx sends its upstream's name too.
+  std::string_view default_host;
   Framing framing = Framing::kNone;
   uint64_t length = 0;
 };

@@ -167,5 +167,49 @@ TEST_F(ProxyToNginxTest, ServesStaticFileAndReturn) {
   EXPECT_EQ(after.response.status, 418);
 }
 
+// A 204 or 304 carries no body even when its Content-Length names the
+// resource's size: the proxy must not wait for one, and the connection must
+// serve the next request.
+TEST_F(ProxyBasicTest, NoBodyStatusesWithContentLengthDoNotHang) {
+  for (int status : {204, 304}) {
+    backend_.set_handler([status](const RecordedRequest& req) {
+      ScriptedResponse r;
+      r.body = "from-backend";
+      if (req.target == "/nobody") {
+        r.status = status;
+        r.omit_content_length = false;
+        r.headers.push_back({"Content-Length", "5"});
+      }
+      return r;
+    });
+    RawClient raw;
+    ASSERT_TRUE(raw.connect(port()));
+    ASSERT_TRUE(raw.send(get_request("/nobody")));
+    auto first = raw.read_response(milliseconds(5000));
+    ASSERT_TRUE(first.ok()) << status << ": " << to_string(first.status) << " " << first.error;
+    EXPECT_EQ(first.response.status, status);
+    EXPECT_TRUE(first.response.body.empty());
+    ASSERT_TRUE(raw.send(get_request("/next")));
+    auto next = raw.read_response(milliseconds(5000));
+    ASSERT_TRUE(next.ok()) << status << ": " << to_string(next.status) << " " << next.error;
+    EXPECT_EQ(next.response.status, 200);
+    EXPECT_EQ(next.response.body, "from-backend");
+  }
+}
+
+// An HTTP/1.0 request may come without Host; it goes on as HTTP/1.1, which
+// needs one, so the backend's name stands in (as nginx does).
+TEST_F(ProxyBasicTest, Http10WithoutHostGetsOneUpstream) {
+  auto r = exchange(port(), "GET /old HTTP/1.0\r\n\r\n");
+  ASSERT_TRUE(r.ok()) << to_string(r.status) << " " << r.error;
+  EXPECT_EQ(r.response.status, 200);
+  ASSERT_EQ(backend_.request_count(), 1u);
+  RecordedRequest req = backend_.requests()[0];
+  EXPECT_EQ(req.version, "HTTP/1.1");
+  EXPECT_EQ(req.header_count("Host"), 1u);
+  EXPECT_FALSE(req.header("Host").empty());
+  EXPECT_TRUE(backend_.errors().empty());
+}
+
 }  // namespace
 }  // namespace gantry::itest
