@@ -105,13 +105,23 @@ void read_globals(const Section& top, Config* cfg) {
 
   if (const toml::table* t = top.subtable("limits")) {
     Section s(*t, "limits");
-    s.allow_only({"max_head_size", "max_line_size", "max_headers", "max_connections"});
-    if (auto b = s.size_bytes("max_head_size")) {
-      if (*b < 1024 || *b > (64u << 20)) {
-        s.fail_at(*s.node("max_head_size"), "max_head_size", "must be between 1k and 64m");
+    s.allow_only({"max_head_size", "max_line_size", "max_headers", "max_response_head_size",
+                  "max_response_headers", "max_connections"});
+    // Heads from clients and from backends have limits of the same kind.
+    auto head_size = [&s](const char* key, uint32_t* field) {
+      if (auto b = s.size_bytes(key)) {
+        if (*b < 1024 || *b > (64u << 20))
+          s.fail_at(*s.node(key), key, "must be between 1k and 64m");
+        *field = static_cast<uint32_t>(*b);
       }
-      cfg->limits.max_head_bytes = static_cast<uint32_t>(*b);
-    }
+    };
+    auto field_count = [&s](const char* key, uint32_t* field) {
+      if (auto n = s.integer(key, 1, 10000)) *field = static_cast<uint32_t>(*n);
+    };
+    head_size("max_head_size", &cfg->limits.max_head_bytes);
+    head_size("max_response_head_size", &cfg->limits.max_response_head_bytes);
+    field_count("max_headers", &cfg->limits.max_headers);
+    field_count("max_response_headers", &cfg->limits.max_response_headers);
     if (auto b = s.size_bytes("max_line_size")) {
       if (*b < 256 || *b > cfg->limits.max_head_bytes) {
         s.fail_at(*s.node("max_line_size"), "max_line_size",
@@ -119,9 +129,6 @@ void read_globals(const Section& top, Config* cfg) {
                       std::to_string(cfg->limits.max_head_bytes) + ")");
       }
       cfg->limits.max_line_bytes = static_cast<uint32_t>(*b);
-    }
-    if (auto n = s.integer("max_headers", 1, 10000)) {
-      cfg->limits.max_headers = static_cast<uint32_t>(*n);
     }
     if (auto n = s.integer("max_connections", 0, 10000000)) {
       cfg->limits.max_connections = static_cast<uint32_t>(*n);

@@ -53,6 +53,8 @@ Exchange::Exchange(ClientSession* session)
 
 Exchange::HttpState::HttpState(Exchange* ex) : resp_parser(false, ex) {
   resp_parser.attach(&resp, &arena);
+  const config::Limits& lim = ex->snap_.cfg->limits;
+  resp_parser.set_limits(lim.max_response_head_bytes, lim.max_response_headers, 0);
 }
 
 Exchange::~Exchange() {

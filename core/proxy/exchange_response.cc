@@ -14,6 +14,20 @@
 #include "util/strings.h"
 
 namespace gantry::proxy {
+namespace {
+
+// The termination cause of a response the parser refused.
+const char* bad_response_cause(http::ParseError e) {
+  switch (e) {
+    case http::ParseError::kHeadSyntax: return "bad_response_head";
+    case http::ParseError::kHeadTooLarge: return "response_head_too_large";
+    case http::ParseError::kFraming: return "bad_response_framing";
+    case http::ParseError::kBody: return "bad_response_body";
+    default: return "bad_response";
+  }
+}
+
+}  // namespace
 
 void Exchange::upstream_data(const char* p, size_t n) {
   if (upgraded_) {
@@ -33,12 +47,19 @@ void Exchange::upstream_data(const char* p, size_t n) {
       break;
     }
     if (r == http::ParseResult::kError) {
-      GLOG_WARN("backend %s server %s: malformed response: %s", route_backend().data(),
-                up_ ? up_->server_name.c_str() : "?", http_->resp_parser.error_reason());
+      const char* cause = bad_response_cause(http_->resp_parser.error_kind());
+      GLOG_WARN("backend %s server %s: malformed response (%s): %s", route_backend().data(),
+                up_ ? up_->server_name.c_str() : "?", cause, http_->resp_parser.error_reason());
+      if (resp_head_pending_) {
+        // The head is composed but nothing of it reached the client: drop it
+        // and answer 502 instead.
+        resp_head_pending_ = false;
+        response_started_ = false;
+      }
       if (!response_started_) {
-        fail_upstream(502, "bad_response");
+        fail_upstream(502, cause);
       } else {
-        termination_ = "bad_response";
+        termination_ = cause;
         session_->abort();
       }
       return;
