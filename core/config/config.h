@@ -44,6 +44,8 @@ struct Limits {
   uint32_t max_head_bytes = 16384;   // request head (line + headers)
   uint32_t max_headers = 100;
   uint32_t max_line_bytes = 8000;    // request target, or one header line (like nginx's 8k buffers)
+  uint32_t max_response_head_bytes = 16384;  // response head from a backend (line + headers)
+  uint32_t max_response_headers = 100;
   uint32_t max_connections = 10000;  // per worker; 0 = unlimited
 };
 

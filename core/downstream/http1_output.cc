@@ -85,6 +85,12 @@ void Http1Session::end_body() {
   flush();
 }
 
+bool Http1Session::unsend_head() {
+  if (output_ != Output::kHeadHeld) return false;
+  output_ = Output::kNone;
+  return true;
+}
+
 void Http1Session::flush() {
   if (output_ != Output::kHeadHeld) return;
   output_ = Output::kBody;

@@ -69,6 +69,7 @@ class Http1Session final : public ClientConn,
   void send_body(const char* p, size_t n) override;
   void end_body() override;
   void flush() override;
+  bool unsend_head() override;
   bool congested() const override { return conn_->above_high_water(); }
   void pause_request() override;
   void resume_request() override;

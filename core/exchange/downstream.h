@@ -52,6 +52,9 @@ class Downstream {
   // The end of a batch of output: send anything held back to be coalesced
   // (an HTTP/1.1 head waits for its first body bytes to leave in one write).
   virtual void flush() = 0;
+  // Take back a head that send_head() holds and nothing of which was sent:
+  // true if it is gone (a 502 can then replace it).
+  virtual bool unsend_head() = 0;
   // Above the high watermark: stop reading the server until the exchange's
   // on_downstream_drained().
   virtual bool congested() const = 0;

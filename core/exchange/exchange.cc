@@ -8,14 +8,16 @@
 
 namespace gantry::exchange {
 
-Exchange::HttpState::HttpState(Downstream* down, Exchange* ex)
-    : relay(down, ex, &resp, &arena) {}
+Exchange::HttpState::HttpState(Downstream* down, Exchange* ex, const config::Limits& lim)
+    : relay(down, ex, &resp, &arena) {
+  relay.set_limits(lim.max_response_head_bytes, lim.max_response_headers);
+}
 
 Exchange::Exchange(Downstream* down, const runtime::Snapshot& snap, runtime::WorkerContext& wc)
     : down_(down),
       snap_(snap),
       wc_(wc),
-      http_(std::make_unique<HttpState>(down, this)),
+      http_(std::make_unique<HttpState>(down, this, snap.cfg->limits)),
       hooks_(*snap.gen),
       record_(down->bytes_sent()),
       leg_(this, snap, wc, &record_, this) {}
@@ -204,12 +206,17 @@ void Exchange::on_leg_data(const char* p, size_t n) {
     case ResponseRelay::Fed::kSwitching:
       start_tunnel(p + used, n - used);
       return;
-    case ResponseRelay::Fed::kError:
-      GLOG_WARN("backend %s server %s: malformed response: %s", backend().name.c_str(),
-                leg_.server_name().c_str(), http_->relay.error_reason());
+    case ResponseRelay::Fed::kError: {
+      const char* cause = http_->relay.error_cause();
+      GLOG_WARN("backend %s server %s: malformed response (%s): %s", backend().name.c_str(),
+                leg_.server_name().c_str(), cause, http_->relay.error_reason());
       leg_.drop();
-      on_leg_failed(502, "bad_response");
+      // A head composed but not yet sent is taken back: the client gets a
+      // 502 rather than half a response.
+      if (phase_ == Phase::kRelaying && down_->unsend_head()) phase_ = Phase::kSent;
+      on_leg_failed(502, cause);
       return;
+    }
   }
 }
 
@@ -243,7 +250,9 @@ bool Exchange::on_leg_eof() {
 // response is under way, cut the client off.
 void Exchange::on_leg_failed(int status, const char* termination) {
   if (answered()) {
-    record_.termination = status == 504 ? termination : "server_aborted";
+    // A connection lost mid-response is an abort, whatever broke it.
+    std::string_view t(termination);
+    record_.termination = t == "server_closed" || t == "server_error" ? "server_aborted" : termination;
     down_->abort();
     return;
   }

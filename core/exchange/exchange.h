@@ -94,7 +94,7 @@ class Exchange final : public gantry_stream,
  private:
   // What the HTTP phase needs and a tunnel does not; released at the switch.
   struct HttpState {
-    HttpState(Downstream* down, Exchange* ex);
+    HttpState(Downstream* down, Exchange* ex, const config::Limits& lim);
     Arena arena;
     http::Head req;
     http::Head resp;

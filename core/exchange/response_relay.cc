@@ -44,6 +44,16 @@ ResponseRelay::Fed ResponseRelay::feed(const char* p, size_t n, size_t* used) {
   return fed;
 }
 
+const char* ResponseRelay::error_cause() const {
+  switch (parser_.error_kind()) {
+    case http::ParseError::kHeadSyntax: return "bad_response_head";
+    case http::ParseError::kHeadTooLarge: return "response_head_too_large";
+    case http::ParseError::kFraming: return "bad_response_framing";
+    case http::ParseError::kBody: return "bad_response_body";
+    default: return "bad_response";
+  }
+}
+
 bool ResponseRelay::finish() {
   bool ok = parser_.finish();
   return ok && stage_ == Stage::kComplete;

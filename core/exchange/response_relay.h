@@ -47,6 +47,10 @@ class ResponseRelay final : public http::ParserEvents {
 
   ResponseRelay(Downstream* down, RelayEvents* events, http::Head* head, Arena* arena);
   void set_request(const Request& r) { req_ = r; }
+  // A response head over either limit is refused (the client gets a 502).
+  void set_limits(uint32_t max_head_bytes, uint32_t max_headers) {
+    parser_.set_limits(max_head_bytes, max_headers, 0);
+  }
   const Request& request() const { return req_; }
   // The connection whose reads pause while the client is congested.
   void set_upstream(net::Conn* c) { up_ = c; }
@@ -62,6 +66,8 @@ class ResponseRelay final : public http::ParserEvents {
   // The response ended as HTTP/1.1 keep-alive allows another on its connection.
   bool reusable() const { return stage_ == Stage::kComplete && parser_.keep_alive(); }
   const char* error_reason() const { return parser_.error_reason(); }
+  // The termination cause the log gives a refused response.
+  const char* error_cause() const;
 
  private:
   int on_head(http::Head& head) override;

@@ -33,10 +33,6 @@ struct Deviation {
 };
 const std::map<std::string, Deviation>& deviations() {
   static const std::map<std::string, Deviation> kList = {
-      // The data set stores at most 8192 characters per request, which cuts
-      // this 64 KiB chunk extension short: the request is simply incomplete,
-      // so waiting for the rest of it (a timeout here) is correct.
-      {"MAL-CHUNK-EXT-64K", {"timeout", "request truncated by the data set (8 KiB of 64 KiB)"}},
       // The data set lost the non-ASCII bytes these two cases are about: each
       // became '?', which turns the target into a valid path plus query
       // ("/caf??", "/??"). Forwarding that valid request is correct.

@@ -34,9 +34,42 @@ std::string many_headers(int n) {
   return s;
 }
 
+// A request that must never reach the backend, appended to the shapes below:
+// a proxy that misjudges where the refused request ends would forward it.
+const std::string kSmuggled = "GET /smuggled HTTP/1.1\r\nHost: localhost\r\n\r\n";
+
 std::vector<MalformedCase> cases() {
+  using namespace std::string_literals;
   const std::string post = "POST / HTTP/1.1\r\nHost: localhost\r\n";
+  const std::string chunked = post + "Transfer-Encoding: chunked\r\n\r\n";
   return {
+      // Issue 10 and the llhttp 8.1 -> 9 fixes (docs/http-parsing.md).
+      {"HeadEndsCrLfCrX", "GET / HTTP/1.1\r\nHost: localhost\r\n\rX" + kSmuggled, 400},
+      {"BareCrAfterEmptyValue",
+       "GET / HTTP/1.1\r\nHost: localhost\r\nX-A:\rContent-Length: 47\r\n\r\n" + kSmuggled, 400},
+      {"BareLfRequestLine", "GET / HTTP/1.1\nHost: localhost\r\n\r\n" + kSmuggled, 400},
+      {"BareLfEndsHead", "GET / HTTP/1.1\r\nHost: localhost\r\n\n" + kSmuggled, 400},
+      {"SpaceBeforeFieldName", post + " Content-Length: 47\r\n\r\n" + kSmuggled, 400},
+      {"TransferEncodingFolded",
+       post + "Transfer-Encoding:\r\n chunked\r\n\r\n0\r\n\r\n" + kSmuggled, 400},
+      {"ChunkedNotFinal", post + "Transfer-Encoding: chunked, gzip\r\n\r\n0\r\n\r\n" + kSmuggled,
+       400},
+      {"TransferEncodingHttp10",
+       "POST / HTTP/1.0\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" +
+           kSmuggled,
+       400},
+      {"BareCrInChunkSize", chunked + "2\r\r;a\r\nhi\r\n0\r\n\r\n" + kSmuggled, 400},
+      {"BareCrInChunkExtension", chunked + "5;a\rX\r\nhello\r\n0\r\n\r\n" + kSmuggled, 400},
+      {"BareLfAfterChunkSize", chunked + "5\nhello\r\n0\r\n\r\n" + kSmuggled, 400},
+      {"BareLfAfterChunkData", chunked + "5\r\nhello\n0\r\n\r\n" + kSmuggled, 400},
+      {"NulInChunkExtension", chunked + "5;\0a\r\nhello\r\n0\r\n\r\n"s + kSmuggled, 400},
+      {"ChunkExtensionOverCap",
+       chunked + "5;a=" + std::string(5000, 'x') + "\r\nhello\r\n0\r\n\r\n" + kSmuggled, 400},
+      {"ChunkExtensionBareSemicolon", chunked + "5;\r\nhello\r\n0\r\n\r\n" + kSmuggled, 400},
+      {"TrailerBareCr", chunked + "5\r\nhello\r\n0\r\nX-T: a\rb\r\n\r\n" + kSmuggled, 400},
+      {"TrailerBareLf", chunked + "5\r\nhello\r\n0\r\nX-T: a\n\r\n" + kSmuggled, 400},
+      {"NonAsciiTarget", "GET /caf\xc3\xa9 HTTP/1.1\r\nHost: localhost\r\n\r\n" + kSmuggled, 400},
+      {"ChunkSizeOverflow", chunked + "10000000000000005\r\nhello\r\n0\r\n\r\n" + kSmuggled, 400},
       {"ContentLengthAndChunked", post + "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400},
       {"DuplicateContentLengthDifferent", post + "Content-Length: 5\r\nContent-Length: 6\r\n\r\nhello!", 400},
       {"DuplicateContentLengthSame", post + "Content-Length: 5\r\nContent-Length: 5\r\n\r\nhello", 400},
@@ -96,6 +129,9 @@ TEST_P(MalformedRequestTest, RefusedWithoutReachingBackend) {
     EXPECT_TRUE(q.target == "/after" || q.target == "/same-connection")
         << "the malformed request reached the backend:\n" << q.raw_head;
   }
+  EXPECT_EQ(backend_.raw_bytes().find("smuggled"), std::string::npos)
+      << "bytes after the refused request reached the backend:\n"
+      << backend_.raw_bytes();
   auto reqs = backend_.requests();
   ASSERT_FALSE(reqs.empty());
   EXPECT_EQ(reqs.back().target, "/after");

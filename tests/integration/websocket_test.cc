@@ -344,16 +344,6 @@ class WebSocketTest : public IntegrationTest {
     ASSERT_EQ(c->handshake().status, 101);
   }
 
-  std::string log_line(const std::string& target, std::chrono::milliseconds wait = 10s) {
-    std::string needle = " " + target + "\" ";
-    gantry().wait_for_output(needle, wait);
-    std::string out = gantry().stdout_text();
-    size_t at = out.find(needle);
-    if (at == std::string::npos) return "";
-    size_t b = out.rfind('\n', at);
-    size_t e = out.find('\n', at);
-    return out.substr(b == std::string::npos ? 0 : b + 1, e == std::string::npos ? e : e - b - 1);
-  }
   WsEchoServer backend_;
 };
 
@@ -394,7 +384,7 @@ TEST_F(WebSocketTest, ValidUpgradeTunnelsAndEchoes) {
   EXPECT_EQ(f.payload, close_payload(1000));
   EXPECT_TRUE(c.wait_eof());
   c.close();  // as a client does once the close handshake is over
-  std::string line = log_line("/chat");
+  std::string line = access_log_line("/chat");
   EXPECT_NE(line.find(" 101 "), std::string::npos) << line;
   EXPECT_NE(line.find("upgraded"), std::string::npos) << line;
 }
@@ -457,7 +447,7 @@ TEST_F(WebSocketTest, NonSwitchingAnswerStaysHttp) {
   HttpMessage r = c.handshake();
   EXPECT_EQ(r.status, 403);
   EXPECT_EQ(backend_.connections(), 1u);
-  std::string line = log_line("/chat");
+  std::string line = access_log_line("/chat");
   EXPECT_NE(line.find(" 403 "), std::string::npos) << line;
   EXPECT_EQ(line.find("upgraded"), std::string::npos) << line;
 }
@@ -469,7 +459,7 @@ TEST_F(WebSocketTest, TunnelIdleTimeoutClosesAndIsLogged) {
   ASSERT_TRUE(c.send_frame(1, "one"));
   ASSERT_EQ(c.next().payload, "one");
   EXPECT_TRUE(c.wait_eof(30s)) << "the idle tunnel stayed open";
-  EXPECT_NE(log_line("/chat").find("tunnel_idle_timeout"), std::string::npos)
+  EXPECT_NE(access_log_line("/chat").find("tunnel_idle_timeout"), std::string::npos)
       << gantry().stdout_text();
 }
 
@@ -495,7 +485,7 @@ TEST_F(WebSocketTest, ClientHalfCloseKeepsServerDirectionOpen) {
   EXPECT_EQ(f.payload, "eof-seen");
   EXPECT_TRUE(c.wait_eof());
   EXPECT_TRUE(backend_.saw_eof());
-  EXPECT_NE(log_line("/chat").find(" closed"), std::string::npos) << gantry().stdout_text();
+  EXPECT_NE(access_log_line("/chat").find(" closed"), std::string::npos) << gantry().stdout_text();
 }
 
 TEST_F(WebSocketTest, ServerHalfCloseKeepsClientDirectionOpen) {
@@ -524,7 +514,7 @@ TEST_F(WebSocketTest, HalfClosedTunnelEndsAfterClientFin) {
   ASSERT_TRUE(c.send_frame(1, "server-fin"));
   EXPECT_EQ(c.next().payload, "fin-coming");
   EXPECT_TRUE(c.wait_eof()) << "the server's FIN was not passed on";
-  std::string line = log_line("/chat", 30s);
+  std::string line = access_log_line("/chat", 30s);
   EXPECT_NE(line.find("client_fin_timeout"), std::string::npos) << gantry().stdout_text();
 }
 
@@ -538,7 +528,7 @@ TEST_F(WebSocketTest, FrameSizeLimitCutsTheTunnel) {
   size_t before = backend_.payload_bytes();
   c.send_frame(2, std::string(100 * 1024, 'x'));
   EXPECT_TRUE(c.wait_eof()) << "the oversized frame did not close the tunnel";
-  std::string line = log_line("/chat");
+  std::string line = access_log_line("/chat");
   EXPECT_NE(line.find("module_closed"), std::string::npos) << line;
   EXPECT_NE(line.find("ws_cut=1009"), std::string::npos) << line;
   EXPECT_NE(line.find("ws_cut_reason=frame_too_big"), std::string::npos) << line;
@@ -559,7 +549,7 @@ TEST_F(WebSocketTest, MessageCountsAndCloseCodeInTheLog) {
   EXPECT_EQ(c.next().opcode, 8);
   EXPECT_TRUE(c.wait_eof());
   c.close();
-  std::string line = log_line("/chat");
+  std::string line = access_log_line("/chat");
   EXPECT_NE(line.find("ws_close=4000 ws_close_by=client"), std::string::npos) << line;
   EXPECT_NE(line.find("ws_msgs_in=3 ws_msgs_out=3"), std::string::npos) << line;
 }

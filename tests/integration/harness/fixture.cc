@@ -47,4 +47,17 @@ std::string IntegrationTest::write_proxy_config(const std::vector<std::string>& 
   return ::testing::AssertionSuccess();
 }
 
+std::string IntegrationTest::access_log_line(const std::string& target,
+                                             std::chrono::milliseconds wait) {
+  // A request line ends the quoted field: `"GET /x" 200 ...`.
+  std::string needle = " " + target + "\" ";
+  gantry_->wait_for_output(needle, wait);
+  std::string out = gantry_->stdout_text();
+  size_t at = out.find(needle);
+  if (at == std::string::npos) return "";
+  size_t b = out.rfind('\n', at);
+  size_t e = out.find('\n', at);
+  return out.substr(b == std::string::npos ? 0 : b + 1, e == std::string::npos ? e : e - b - 1);
+}
+
 }  // namespace gantry::itest

@@ -10,6 +10,7 @@
 //   {{DIR}}          the test's temp dir
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -38,6 +39,10 @@ class IntegrationTest : public ::testing::Test {
                                  const std::string& name = "gantry.toml");
   // Starts gantry on `config_path` and waits until it listens on port().
   ::testing::AssertionResult start_gantry(const std::string& config_path);
+  // The access-log line (gantry's stdout) of the first request for
+  // `target`, waiting up to `wait` for it; "" if none came.
+  std::string access_log_line(const std::string& target,
+                              std::chrono::milliseconds wait = std::chrono::milliseconds(10000));
 
  private:
   TempDir tmp_;

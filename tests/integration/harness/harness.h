@@ -11,6 +11,7 @@
 #include "harness/message_reader.h"
 #include "harness/nginx_backend.h"
 #include "harness/paths.h"
+#include "harness/raw_backend.h"
 #include "harness/raw_client.h"
 #include "harness/recording_backend.h"
 #include "harness/subprocess.h"

@@ -10,6 +10,7 @@
 #include <cerrno>
 
 #include "harness/body_pattern.h"
+#include "harness/loopback_server.h"
 #include "harness/message_reader.h"
 
 namespace gantry::itest {
@@ -25,22 +26,8 @@ RecordingBackend::RecordingBackend(std::string label) : label_(std::move(label))
 RecordingBackend::~RecordingBackend() { stop(); }
 
 bool RecordingBackend::start() {
-  listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  listen_fd_ = listen_on_loopback(&port_, 512);
   if (listen_fd_ < 0) return false;
-  int one = 1;
-  ::setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(sa);
-  if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) != 0 ||
-      ::listen(listen_fd_, 512) != 0 ||
-      ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&sa), &len) != 0) {
-    ::close(listen_fd_);
-    listen_fd_ = -1;
-    return false;
-  }
-  port_ = ntohs(sa.sin_port);
   acceptor_ = std::thread([this] { accept_loop(); });
   return true;
 }
@@ -237,19 +224,7 @@ bool RecordingBackend::sleep_unless_stopped(milliseconds d) {
 }
 
 bool RecordingBackend::send_all(int fd, const char* data, size_t len) {
-  while (len > 0) {
-    if (stop_) return false;
-    pollfd p{fd, POLLOUT, 0};
-    int pr = ::poll(&p, 1, 50);
-    if (pr < 0 && errno != EINTR) return false;
-    if (pr <= 0) continue;
-    ssize_t n = ::send(fd, data, len, MSG_NOSIGNAL);
-    if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
-    if (n <= 0) return false;
-    data += n;
-    len -= static_cast<size_t>(n);
-  }
-  return true;
+  return send_all_until_stopped(fd, data, len, stop_);
 }
 
 bool RecordingBackend::respond(int fd, const RecordedRequest& req, bool* keep_open) {

@@ -96,6 +96,12 @@ std::vector<BadCase> bad_cases() {
        "\"16q\""},
       {"line longer than head", "[limits]\nmax_line_size = \"32k\"\n" + kListener,
        "2:17: limits.max_line_size: must be between 256 and max_head_size (16384)"},
+      {"response head too small", "[limits]\nmax_response_head_size = 512\n" + kListener,
+       "2:26: limits.max_response_head_size: must be between 1k and 64m, got 512"},
+      {"response head too large", "[limits]\nmax_response_head_size = \"65m\"\n" + kListener,
+       "2:26: limits.max_response_head_size: must be between 1k and 64m, got 65m"},
+      {"response headers zero", "[limits]\nmax_response_headers = 0\n" + kListener,
+       "2:24: limits.max_response_headers: must be between 1 and 10000, got 0"},
       {"log level", "[log]\nlevel = \"loud\"\n" + kListener,
        "2:9: log.level: unknown level \"loud\" (debug, info, warn, error)"},
       {"no listener", "workers = 1\n", "1:1: listener: at least one [[listener]] is required"},
@@ -314,6 +320,20 @@ TEST(ConfigLoaderTest, MinimalConfigDefaults) {
   EXPECT_TRUE(c.backends.empty());
   EXPECT_TRUE(c.routes.empty());
   EXPECT_NE(c.document, nullptr);
+  // Response heads get limits like request heads.
+  EXPECT_EQ(c.limits.max_response_head_bytes, 16384u);
+  EXPECT_EQ(c.limits.max_response_headers, 100u);
+}
+
+TEST(ConfigLoaderTest, ResponseHeadLimits) {
+  auto r = load_config_text(
+      "[limits]\nmax_response_head_size = \"64k\"\nmax_response_headers = 500\n"
+      "[[listener]]\nbind = \"0.0.0.0:80\"\n",
+      "/tmp/limits.toml");
+  ASSERT_TRUE(r) << r.error();
+  EXPECT_EQ((*r)->limits.max_response_head_bytes, 65536u);
+  EXPECT_EQ((*r)->limits.max_response_headers, 500u);
+  EXPECT_EQ((*r)->limits.max_head_bytes, 16384u) << "the request side keeps its own";
 }
 
 TEST(ConfigLoaderTest, DurationAndSizeUnits) {
