@@ -7,7 +7,7 @@
 #include "harness/free_port.h"
 #include "harness/gantry_process.h"
 #include "harness/http_message.h"
-#include "harness/json.h"
+#include "harness/latin1.h"
 #include "harness/message_reader.h"
 #include "harness/nginx_backend.h"
 #include "harness/paths.h"
