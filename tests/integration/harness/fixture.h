@@ -37,9 +37,14 @@ class IntegrationTest : public ::testing::Test {
                                  const std::string& extra = "",
                                  const std::string& name = "gantry.toml");
   // Starts gantry on `config_path` and waits until it listens on port().
+  // When a listener's port turns out to be taken by another program, the
+  // config file is rewritten with a new port for it and gantry started again;
+  // port() then returns the new one, so read it after this call.
   ::testing::AssertionResult start_gantry(const std::string& config_path);
 
  private:
+  bool move_listener(const std::string& config_path, const std::string& taken);
+
   TempDir tmp_;
   uint16_t port_ = 0;
   std::unique_ptr<GantryProcess> gantry_;
