@@ -159,6 +159,8 @@ TEST(RecordingBackendTest, ReportsGarbageAndAbortedBodies) {
 }
 
 TEST(NginxBackendTest, ServesFilesAndReturns) {
+  GANTRY_REQUIRE_TOOL("nginx", "nginx-light");
+  GANTRY_REQUIRE_TOOL("curl", "curl");
   TempDir tmp;
   NginxBackend n(tmp.file("nginx"));
   n.add_file("f.txt", "file body");

@@ -40,6 +40,7 @@ servers = ["{{WEB}}"]
 };
 
 TEST_F(SdkModulesTest, RatelimitAnswers429WithRetryAfterToARealClient) {
+  GANTRY_REQUIRE_TOOL("curl", "curl");
   // One token per 100 s: nothing refills while the test runs.
   ASSERT_TRUE(start_with(R"(
 [[module]]

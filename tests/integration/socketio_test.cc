@@ -7,7 +7,6 @@
 #include <signal.h>
 
 #include <chrono>
-#include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -27,18 +26,12 @@ using namespace std::chrono_literals;
 std::string node_dir() { return source_dir() + "/tests/integration/node"; }
 
 // The JavaScript peers need `npm install` in tests/integration/node
-// (scripts/setup.sh runs it). Without them these tests fail, loudly.
-::testing::AssertionResult node_peers_present() {
-  if (std::system("command -v node >/dev/null 2>&1") != 0)
-    return ::testing::AssertionFailure() << "node is not in PATH (scripts/setup.sh installs nodejs)";
+// (scripts/setup.sh runs it).
+bool node_packages_present() {
   for (const char* pkg : {"socket.io", "socket.io-client"}) {
-    std::string p = node_dir() + "/node_modules/" + pkg + "/package.json";
-    if (!file_exists(p))
-      return ::testing::AssertionFailure()
-             << "missing " << p << ": run `npm install` in " << node_dir()
-             << " (scripts/setup.sh does it)";
+    if (!file_exists(node_dir() + "/node_modules/" + pkg + "/package.json")) return false;
   }
-  return ::testing::AssertionSuccess();
+  return true;
 }
 
 // Replaces every occurrence; a pattern that is not there is a test bug (the
@@ -95,7 +88,13 @@ struct ClientRun {
 class SocketIoScenarioTest : public IntegrationTest {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(node_peers_present());
+    GANTRY_REQUIRE_TOOL("node", "nodejs");
+    GANTRY_REQUIRE(node_packages_present(), "the npm packages socket.io and socket.io-client in "
+                                                << node_dir() << "/node_modules (run `npm install` "
+                                                << "there; scripts/setup.sh does it)");
+    GANTRY_REQUIRE_TOOL("nginx", "nginx-light");
+    GANTRY_REQUIRE_TOOL("openssl", "openssl");
+    GANTRY_REQUIRE_TOOL("curl", "curl");
     RunResult certs = run_command(
         {"sh", source_dir() + "/conf/scenario/make_certs.sh", tmp().file("scenario/certs")},
         tmp().path());
@@ -289,8 +288,7 @@ TEST_F(SocketIoScenarioTest, DemoPageWorksInABrowser) {
   // What a newcomer does with the README's demo: open the page in a browser
   // (headless Chromium), then press "Send to both". Both panes must connect
   // through gantry over TLS, one per transport, and get their echo.
-  ASSERT_EQ(std::system("command -v chromium >/dev/null 2>&1"), 0)
-      << "chromium is not in PATH (scripts/setup.sh installs it from scripts/packages-tests.txt)";
+  GANTRY_REQUIRE_TOOL("chromium", "chromium");
   ASSERT_NO_FATAL_FAILURE(serve_demo_page());
   ASSERT_NO_FATAL_FAILURE(start_scenario());
   RunResult r = run_command({"node", node_dir() + "/browser_demo.js", "--url",

@@ -121,9 +121,8 @@ bool worth_printing(const std::string& severity) {
 class TestsslTest : public IntegrationTest {
  protected:
   void SetUp() override {
-    RunResult which = run_command({"sh", "-c", "command -v testssl"}, tmp().path());
-    ASSERT_TRUE(which.status.ok())
-        << "testssl not found: install the Debian package testssl.sh (scripts/packages.txt)";
+    GANTRY_REQUIRE_TOOL("testssl", "testssl.sh");
+    GANTRY_REQUIRE_TOOL("openssl", "openssl");
     certs_ = tmp().file("certs");
     ASSERT_TRUE(make_dirs(certs_));
     RunResult r = run_command({"sh", "-c", std::string("cd '") + certs_ + "' && " + kMakeCerts},

@@ -21,6 +21,8 @@ const char* const kProviders[] = {"tls-boringssl", "tls-openssl"};
 class TlsTest : public IntegrationTest {
  protected:
   void SetUp() override {
+    GANTRY_REQUIRE_TOOL("openssl", "openssl");  // the test PKI and s_client
+    GANTRY_REQUIRE_TOOL("curl", "curl");
     certs_ = tmp().file("certs");
     ASSERT_TRUE(make_dirs(certs_));
     RunResult r = run_command({"sh", source_dir() + "/tests/unit/tls/make_test_certs.sh", certs_},
@@ -280,6 +282,7 @@ TEST_F(TlsTest, BrokenCertificateConfigFailsCheck) {
 
 // Re-encryption: plain HTTP in, TLS to an nginx backend, per provider.
 TEST_F(TlsTest, ReencryptsToNginxBackend) {
+  GANTRY_REQUIRE_TOOL("nginx", "nginx-light");
   NginxBackend nginx(tmp().file("nginx"));
   nginx.add_server_directive("ssl on;");
   nginx.add_server_directive("ssl_certificate " + cert("ec.pem") + ";");

@@ -15,3 +15,4 @@
 #include "harness/recording_backend.h"
 #include "harness/subprocess.h"
 #include "harness/temp_dir.h"
+#include "requirements.h"
