@@ -12,6 +12,12 @@
 # CPU per request, startup time (launch to first 200), and for gantry the
 # ACL build time it logs. Every request answers 200 from the origin.
 #
+# Fair to every peer: nginx runs its regexes with `pcre_jit on` (as a
+# production nginx would); each measured run starts a fresh proxy, warms it
+# up unmeasured, lets it settle before and after reading its CPU time; each
+# size runs >= 3 reps with the peers' order rotating from rep to rep; the
+# table gives medians and their spread. A run with errors is marked INVALID.
+#
 # Uses bench/lib.sh (backend, pinning, wrk parsing, cleanup).
 set -euo pipefail
 
@@ -24,7 +30,9 @@ gantry_bin="$repo_dir/build/gantry"
 modules_dir=""  # default: the modules/ folder next to the gantry binary
 peers="gantry,haproxy,nginx"
 sizes="1,100,1000,10000"
-reps=1
+reps=3
+warmup=2
+settle=0.5
 proxy_cpu=1
 load_cpu=0
 pin=1
@@ -38,11 +46,12 @@ Usage: $0 [options]
   -d, --duration SECONDS     wrk run per proxy and size (default $duration)
   -c, --connections N        wrk connections (default $connections)
   -n, --sizes LIST           ACL counts (default $sizes)
-  -r, --reps N               repetitions; the median is reported (default $reps)
+  -r, --reps N               repetitions, >= 3; medians are reported (default $reps)
+  -w, --warmup SECONDS       unmeasured wrk run on each fresh proxy (default $warmup)
   -g, --gantry PATH          gantry binary (default build/gantry in the repo)
   -m, --modules DIR          folder holding acl_hyperscan.so (default: next to the binary)
   -p, --peers LIST           comma-separated subset of gantry,haproxy,nginx
-      --quick                smoke run: 3 s, sizes 1,100
+      --quick                smoke run: 3 s, 1 s warm-up, sizes 1,100
       --proxy-cpu N / --load-cpu N / --no-pin / --keep   as in run_proxy.sh
   -h, --help
 EOF
@@ -54,10 +63,11 @@ while [[ $# -gt 0 ]]; do
     -c|--connections) connections="$2"; shift 2 ;;
     -n|--sizes) sizes="$2"; shift 2 ;;
     -r|--reps) reps="$2"; shift 2 ;;
+    -w|--warmup) warmup="$2"; shift 2 ;;
     -g|--gantry) gantry_bin="$2"; shift 2 ;;
     -m|--modules) modules_dir="$2"; shift 2 ;;
     -p|--peers) peers="$2"; shift 2 ;;
-    --quick) duration=3; sizes="1,100"; shift ;;
+    --quick) duration=3; warmup=1; sizes="1,100"; shift ;;
     --proxy-cpu) proxy_cpu="$2"; shift 2 ;;
     --load-cpu) load_cpu="$2"; shift 2 ;;
     --no-pin) pin=0; shift ;;
@@ -70,6 +80,10 @@ done
 # shellcheck source=bench/lib.sh
 source "$repo_dir/bench/lib.sh"
 
+for n in "$duration" "$connections" "$reps" "$warmup"; do
+  [[ "$n" =~ ^[0-9]+$ ]] || die "not a whole number: $n"
+done
+((reps >= 3)) || die "--reps must be >= 3: a median of fewer runs hides the noise"
 IFS=',' read -r -a size_list <<<"$sizes"
 acl_count=1
 
@@ -78,6 +92,7 @@ acl_regex() { echo "^/api/v1/svc$1/item/[0-9]+\$"; }
 
 # lib.sh's start_peer calls these; they are redefined here with N ACLs.
 write_haproxy_config() {  # PORT
+  local i
   {
     cat <<EOF
 $(haproxy_keepalive_head)
@@ -100,11 +115,12 @@ EOF
 }
 
 write_nginx_config() {  # PORT
-  local dir="$tmp/nginx"
+  local dir="$tmp/nginx" i
   mkdir -p "$dir"
   {
     cat <<EOF
 $(nginx_common "$dir" notice)
+pcre_jit on;
 http {
   access_log off;
   keepalive_timeout 60s;
@@ -134,6 +150,7 @@ EOF
 }
 
 write_gantry_config() {  # PORT
+  local i
   {
     cat <<EOF
 workers = 1
@@ -203,70 +220,92 @@ run_wrk_random() {  # PORT SECONDS OUTFILE
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
-median() { sort -g | awk '{v[NR] = $1} END {print (NR ? v[int((NR + 1) / 2)] : 0)}'; }
-
 echo "# figure 2: regex ACLs at scale (path_reg ACLs that every request misses)"
-echo "# peers: ${peer_list[*]}; sizes: ${size_list[*]}; ${duration}s of wrk, $connections connections, $reps rep(s)"
+echo "# peers: ${peer_list[*]}; sizes: ${size_list[*]}; ${duration}s of wrk, $connections connections, $reps reps"
+echo "# each run: fresh proxy, ${warmup}s unmeasured warm-up, ${settle}s settle before and after the CPU reading"
+echo "# nginx: pcre_jit on; peers' order rotates from rep to rep"
 echo "# load average before the run: $(load_average)"
 
-declare -A rps cpu_us start_ms build_ms
+results="$tmp/results.txt"  # peer N rep rps cpu_us startup_ms errors
+: >"$results"
+declare -A build_ms
+n_peers=${#peer_list[@]}
 for n in "${size_list[@]}"; do
   acl_count=$n
-  for p in "${peer_list[@]}"; do
-    rs=() cs=() ss_=()
-    for ((r = 0; r < reps; r++)); do
+  for ((r = 0; r < reps; r++)); do
+    for ((i = 0; i < n_peers; i++)); do
+      p="${peer_list[$(((i + r) % n_peers))]}"
       t0=$(now_ms)
       start_peer "$p"
       # Compiling 10,000 regexes can take minutes on a loaded machine.
       wait_ready "$p" "${proxy_pid[$p]}" "${proxy_port[$p]}" http 6000
-      ss_+=($(($(now_ms) - t0)))
+      started=$(($(now_ms) - t0))
+      if ((warmup > 0)); then
+        run_wrk_random "${proxy_port[$p]}" "$warmup" "$tmp/warmup-$p-$n-$r.txt" ||
+          die "warm-up wrk failed against $p"
+      fi
+      sleep "$settle"
       out="$tmp/wrk-$p-$n-$r.txt"
       c0=$(cpu_ticks "${proxy_pid[$p]}")
       run_wrk_random "${proxy_port[$p]}" "$duration" "$out" || die "wrk failed against $p"
+      # Let the proxy finish with wrk's connections before reading its CPU.
+      sleep "$settle"
       c1=$(cpu_ticks "${proxy_pid[$p]}")
       read -r req rate _ bad sock <<<"$(parse_wrk "$out")"
-      [[ "$req" != FAIL ]] || die "cannot parse wrk output for $p: $(cat "$out")"
-      ((bad + sock == 0)) || echo "# warning: $p N=$n: $bad non-2xx, $sock socket errors" >&2
-      rs+=("$rate")
-      cs+=("$(awk -v t=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" -v n="$req" \
-        'BEGIN {printf "%.2f", n ? t * 1e6 / hz / n : 0}')")
+      [[ "$req" != FAIL && "$req" -gt 0 ]] || die "cannot parse wrk output for $p: $(cat "$out")"
+      cpu="$(awk -v t=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" -v n="$req" \
+        'BEGIN {printf "%.2f", n ? t * 1e6 / hz / n : 0}')"
+      echo "$p $n $r $rate $cpu $started $((bad + sock))" >>"$results"
       if [[ "$p" == gantry ]]; then
         build_ms[$n]="$(sed -n 's/.*ready in \([0-9.]*\) ms.*/\1/p' "$tmp/gantry.log" | tail -n 1)"
       fi
+      printf '# N=%-5d rep %d %-8s %10s req/s  cpu %8s us/req  started in %6d ms%s\n' "$n" $((r + 1)) \
+        "$p" "$rate" "$cpu" "$started" "$(invalid_note $((bad + sock)))"
       stop_peer "$p"
       rm -rf "$tmp/acl-cache"  # every gantry start compiles, as a first start would
     done
-    rps[$p,$n]="$(printf '%s\n' "${rs[@]}" | median)"
-    cpu_us[$p,$n]="$(printf '%s\n' "${cs[@]}" | median)"
-    start_ms[$p,$n]="$(printf '%s\n' "${ss_[@]}" | median)"
-    echo "# $p N=$n: ${rps[$p,$n]} req/s, ${cpu_us[$p,$n]} us CPU/request, started in ${start_ms[$p,$n]} ms"
   done
 done
+echo "# load average after the run: $(load_average)"
+
+col() { awk -v p="$1" -v n="$2" -v c="$3" '$1 == p && $2 == n { print $c }' "$results"; }
+med() { col "$@" | median_of; }
+spread() { col "$@" | spread_pct_of; }
+errors() { col "$1" "$2" 7 | awk '{ s += $1 } END { print s + 0 }'; }
 
 echo
-printf '%-8s | %6s | %10s | %8s | %9s | %11s | %s\n' proxy ACLs req/s "vs 1 ACL" "CPU us/req" \
-  "startup ms" "gantry vs it"
-printf '%s\n' "---------+--------+------------+----------+-----------+-------------+-------------"
+printf '%-8s | %6s | %10s %6s | %8s | %10s %6s | %10s | %12s | %s\n' proxy ACLs "req/s" "+-%" \
+  "vs 1 ACL" "cpu us/req" "+-%" "startup ms" "gantry vs it" verdict
+printf '%s\n' "---------+--------+-------------------+----------+-------------------+------------+--------------+--------"
 first="${size_list[0]}"
 for n in "${size_list[@]}"; do
   for p in "${peer_list[@]}"; do
-    rel="$(awk -v a="${rps[$p,$n]}" -v b="${rps[$p,$first]}" 'BEGIN {printf "%.2f", b ? a / b : 0}')"
+    rel="$(awk -v a="$(med "$p" "$n" 4)" -v b="$(med "$p" "$first" 4)" 'BEGIN {printf "%.2f", b ? a / b : 0}')"
     vs="-"
-    if [[ -n "${rps[gantry,$n]:-}" && "$p" != gantry ]]; then
-      vs="$(awk -v a="${rps[gantry,$n]}" -v b="${rps[$p,$n]}" 'BEGIN {printf "%.1fx", b ? a / b : 0}')"
+    if [[ " ${peer_list[*]} " == *" gantry "* && "$p" != gantry ]]; then
+      vs="$(awk -v a="$(med gantry "$n" 4)" -v b="$(med "$p" "$n" 4)" 'BEGIN {printf "%.1fx", b ? a / b : 0}')"
     fi
-    printf '%-8s | %6d | %10.0f | %8s | %9s | %11s | %s\n' "$p" "$n" "${rps[$p,$n]}" "$rel" \
-      "${cpu_us[$p,$n]}" "${start_ms[$p,$n]}" "$vs"
+    printf '%-8s | %6d | %10.0f %5s%% | %8s | %10s %5s%% | %10s | %12s | %s\n' "$p" "$n" \
+      "$(med "$p" "$n" 4)" "$(spread "$p" "$n" 4)" "$rel" "$(med "$p" "$n" 5)" \
+      "$(spread "$p" "$n" 5)" "$(med "$p" "$n" 6)" "$vs" "$(validity "$(errors "$p" "$n")")"
   done
 done
+echo "(medians over $reps reps; +-% = (max - min) / median; INVALID = a rep had non-2xx answers or socket errors)"
 echo
 
+echo "acl_reps=$reps"
+echo "acl_warmup_s=$warmup"
 for n in "${size_list[@]}"; do
   for p in "${peer_list[@]}"; do
-    echo "acl_${p}_${n}_rps=${rps[$p,$n]}"
-    echo "acl_${p}_${n}_rel=$(awk -v a="${rps[$p,$n]}" -v b="${rps[$p,$first]}" 'BEGIN {printf "%.3f", b ? a / b : 0}')"
-    echo "acl_${p}_${n}_cpu_us_per_req=${cpu_us[$p,$n]}"
-    echo "acl_${p}_${n}_startup_ms=${start_ms[$p,$n]}"
+    e="$(errors "$p" "$n")"
+    e1="$(errors "$p" "$first")"
+    metric "acl_${p}_${n}_rps" "$(med "$p" "$n" 4)" "$e"
+    metric "acl_${p}_${n}_rps_spread_pct" "$(spread "$p" "$n" 4)" "$e"
+    metric "acl_${p}_${n}_rel" "$(awk -v a="$(med "$p" "$n" 4)" -v b="$(med "$p" "$first" 4)" \
+      'BEGIN {printf "%.3f", b ? a / b : 0}')" $((e + e1))
+    metric "acl_${p}_${n}_cpu_us_per_req" "$(med "$p" "$n" 5)" "$e"
+    metric "acl_${p}_${n}_cpu_us_per_req_spread_pct" "$(spread "$p" "$n" 5)" "$e"
+    metric "acl_${p}_${n}_startup_ms" "$(med "$p" "$n" 6)" "$e"
   done
   if [[ -n "${build_ms[$n]:-}" ]]; then echo "acl_gantry_${n}_build_ms=${build_ms[$n]}"; fi
 done

@@ -148,9 +148,12 @@ nginx_temp_paths() {  # DIR
 EOF
 }
 
-# Sets backend_port and backend_pid.
+# Sets backend_port, backend_port_b and backend_pid. Both ports are the same
+# nginx; they answer "hello from backend A" and "... B" (same size), so that a
+# reload can visibly switch a proxy from one to the other.
 start_backend() {
   backend_port="$(free_port)"
+  backend_port_b="$(free_port)"
   local dir="$tmp/backend"
   mkdir -p "$dir"
   cat >"$dir/nginx.conf" <<EOF
@@ -163,14 +166,25 @@ $(nginx_temp_paths "$dir")
   server {
     listen 127.0.0.1:$backend_port;
     default_type text/plain;
-    location / { return 200 "hello from the backend\n"; }
+    location / { return 200 "hello from backend A\n"; }
+  }
+  server {
+    listen 127.0.0.1:$backend_port_b;
+    default_type text/plain;
+    location / { return 200 "hello from backend B\n"; }
   }
 }
 EOF
   launch backend "${on_load_cpu[@]}" -- nginx -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf"
   backend_pid=$launched_pid
   wait_ready backend "$backend_pid" "$backend_port"
+  wait_ready backend "$backend_pid" "$backend_port_b"
 }
+
+# The backend port the proxies' configs point at: backend A unless a
+# reload benchmark switched it (upstream=B).
+upstream=A
+upstream_port() { if [[ "$upstream" == B ]]; then echo "$backend_port_b"; else echo "$backend_port"; fi; }
 
 declare -A proxy_port proxy_pid
 
@@ -195,14 +209,24 @@ defaults
 EOF
 }
 
+# HAProxy's documented seamless reload (management.txt, "master-worker"): the
+# master hands the listening sockets of the old worker to the new one through
+# a stats socket with `expose-fd listeners`, so no connection is refused.
+haproxy_master_worker=0
+haproxy_globals() {
+  if ((haproxy_master_worker)); then
+    echo "stats socket $tmp/haproxy.sock mode 600 expose-fd listeners level user"
+  fi
+}
+
 write_haproxy_config() {  # PORT
   local fwd=""
   if ((xff)); then
     fwd="  option forwardfor
   http-request set-header X-Forwarded-Proto http"
   fi
-  cat >"$tmp/haproxy.cfg" <<EOF
-$(haproxy_keepalive_head)
+  cat >"$tmp/haproxy.cfg.new" <<EOF
+$(haproxy_keepalive_head "$(haproxy_globals)")
 
 frontend bench
   bind 127.0.0.1:$1
@@ -210,8 +234,9 @@ $fwd
   default_backend origin
 
 backend origin
-  server s1 127.0.0.1:$backend_port
+  server s1 127.0.0.1:$(upstream_port)
 EOF
+  mv -f "$tmp/haproxy.cfg.new" "$tmp/haproxy.cfg"
 }
 
 write_nginx_config() {  # PORT
@@ -221,7 +246,7 @@ write_nginx_config() {  # PORT
     fwd="      proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
       proxy_set_header X-Forwarded-Proto \$scheme;"
   fi
-  cat >"$dir/nginx.conf" <<EOF
+  cat >"$dir/nginx.conf.new" <<EOF
 $(nginx_common "$dir" notice)
 http {
   access_log off;
@@ -229,7 +254,7 @@ http {
   keepalive_requests 100000000;
 $(nginx_temp_paths "$dir")
   upstream origin {
-    server 127.0.0.1:$backend_port;
+    server 127.0.0.1:$(upstream_port);
     keepalive 64;
     keepalive_requests 100000000;
   }
@@ -244,11 +269,10 @@ $fwd
   }
 }
 EOF
+  mv -f "$dir/nginx.conf.new" "$dir/nginx.conf"
 }
 
-# PORT [GENERATION]: the generation only toggles a timeout between 60 and 61 s,
-# so that each reload really differs from the running config.
-write_gantry_config() {
+write_gantry_config() {  # PORT
   local flag=false
   if ((xff)); then flag=true; fi
   cat >"$tmp/gantry.toml.new" <<EOF
@@ -257,9 +281,6 @@ workers = 1
 [log]
 access = "off"
 level = "${gantry_log_level:-warn}"
-
-[timeouts]
-server = "$((60 + ${2:-0} % 2))s"
 
 [proxy]
 x_forwarded_for = $flag
@@ -272,7 +293,7 @@ bind = "127.0.0.1:$1"
 
 [[backend]]
 name = "origin"
-servers = [ "127.0.0.1:$backend_port" ]
+servers = [ "127.0.0.1:$(upstream_port)" ]
 keepalive = 64
 EOF
   # Atomic, so a reload never reads a half-written file.
@@ -280,15 +301,20 @@ EOF
 }
 
 # PEER [master-worker]: starts one proxy on CPU on_proxy_cpu; sets
-# proxy_port[PEER] and proxy_pid[PEER]. HAProxy can only reload in
-# master-worker mode (-W), so the reload figure asks for it.
+# proxy_port[PEER] and proxy_pid[PEER]. HAProxy reloads seamlessly only in
+# master-worker mode (-W, with its master CLI on -S), so the reload figure
+# asks for it.
 start_peer() {
   local p="$1" port; port="$(free_port)"
   case "$p" in
     haproxy)
-      write_haproxy_config "$port"
       local mode=()
-      if [[ "${2:-}" == master-worker ]]; then mode=(-W); fi
+      haproxy_master_worker=0
+      if [[ "${2:-}" == master-worker ]]; then
+        haproxy_master_worker=1
+        mode=(-W -S "$tmp/haproxy-master.sock")
+      fi
+      write_haproxy_config "$port"
       launch haproxy "${on_proxy_cpu[@]}" -- haproxy "${mode[@]}" -db -f "$tmp/haproxy.cfg"
       ;;
     nginx)
@@ -297,7 +323,7 @@ start_peer() {
         -c "$tmp/nginx/nginx.conf"
       ;;
     gantry)
-      write_gantry_config "$port" 0
+      write_gantry_config "$port"
       launch gantry "${on_proxy_cpu[@]}" -- "$gantry_bin" -c "$tmp/gantry.toml"
       ;;
   esac
@@ -369,10 +395,45 @@ parse_wrk() {
 
 load_average() { cut -d' ' -f1-3 /proc/loadavg; }
 
+# ------------------------------------------------------------ validity
+# A measurement with errors (non-2xx answers, socket errors, failed handshakes
+# or tunnels) is no figure of a proxy's cost: it did less work, or other work,
+# than its peers. Such a run is marked INVALID on its line and in the table,
+# and its metric lines are named INVALID_<metric>, so that no script that
+# reads <metric>= compares it by accident.
+
+# ERRORS: "  INVALID (N errors)" when ERRORS > 0, nothing otherwise.
+invalid_note() { if (($1 > 0)); then echo "  INVALID ($1 errors)"; fi; }
+
+# ERRORS: "INVALID" or "ok", for a table column.
+validity() { if (($1 > 0)); then echo INVALID; else echo ok; fi; }
+
+# NAME VALUE [ERRORS]: prints NAME=VALUE, or INVALID_NAME=VALUE when ERRORS > 0.
+metric() { if ((${3:-0} > 0)); then echo "INVALID_$1=$2"; else echo "$1=$2"; fi; }
+
+# Numbers on stdin: their median (0 for none).
+median_of() {
+  sort -g | awk '{ v[NR] = $1 }
+    END { if (NR == 0) print 0; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# Numbers on stdin: (max - min) / median in percent, one decimal.
+spread_pct_of() {
+  sort -g | awk '{ v[NR] = $1 }
+    END {
+      if (NR == 0) { print 0; exit }
+      m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+      if (m > 0) printf "%.1f\n", (v[NR] - v[1]) * 100 / m; else print 0
+    }'
+}
+
 # PEER: stops one proxy (and forgets its pid, so cleanup never signals a
 # recycled pid).
-stop_peer() {
-  local pid="${proxy_pid[$1]}" kept=() q
+stop_peer() { stop_pid "${proxy_pid[$1]}"; }
+
+# PID: stops a process this script launched and forgets it.
+stop_pid() {
+  local pid="$1" kept=() q
   kill -TERM "$pid" 2>/dev/null || true
   for _ in $(seq 50); do
     kill -0 "$pid" 2>/dev/null || break
@@ -386,18 +447,58 @@ stop_peer() {
   started_pids=("${kept[@]}")
 }
 
-# PEER GENERATION: asks a running proxy to reload its config the way each one
-# is meant to be reloaded.
+# SOCKET COMMAND: one command to a Unix stream socket (HAProxy's master CLI);
+# prints the answer.
+unix_command() {
+  python3 - "$1" "$2" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.settimeout(5)
+s.connect(sys.argv[1])
+s.sendall(sys.argv[2].encode() + b"\n")
+out = b""
+try:
+    while True:
+        b = s.recv(4096)
+        if not b:
+            break
+        out += b
+except socket.timeout:
+    pass
+sys.stdout.write(out.decode(errors="replace"))
+PY
+}
+
+# PEER: rewrites the proxy's config for the current $upstream and asks it to
+# reload the way each one is meant to be reloaded.
 reload_peer() {
   local pid="${proxy_pid[$1]}"
   case "$1" in
     gantry)
-      write_gantry_config "${proxy_port[gantry]}" "$2"
+      write_gantry_config "${proxy_port[gantry]}"
       kill -HUP "$pid"
       ;;
-    nginx) kill -HUP "$pid" ;;     # master re-reads, old worker drains
-    haproxy) kill -USR2 "$pid" ;;  # master-worker (-W): new worker, old one drains
+    nginx)  # the master re-reads its file, old workers drain
+      write_nginx_config "${proxy_port[nginx]}"
+      kill -HUP "$pid"
+      ;;
+    haproxy)  # master CLI: new worker, listeners passed on, old worker drains
+      write_haproxy_config "${proxy_port[haproxy]}"
+      unix_command "$tmp/haproxy-master.sock" reload >/dev/null
+      ;;
   esac
+}
+
+# PEER LABEL: waits (up to 5 s) until a new connection to the proxy is
+# answered by backend LABEL, i.e. the reload to that config took. 0 if so.
+reload_took() {
+  local body
+  for _ in $(seq 50); do
+    body="$(curl -s -m 1 "http://127.0.0.1:${proxy_port[$1]}/" || true)"
+    [[ "$body" == "hello from backend $2" ]] && return 0
+    sleep 0.1
+  done
+  return 1
 }
 
 # PEER: how many reloads the proxy reports to have completed, from its log

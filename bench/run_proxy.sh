@@ -133,8 +133,8 @@ for ((r = 1; r <= rounds; r++)); do
     note=""
     # A clock tick is 10 ms: below 50 ticks the CPU figure is off by over 2%.
     if ((after - before < 50)); then note="  (cpu coarse: $((after - before)) ticks)"; fi
-    printf '# round %d %-8s %10s req/s  p99 %8s ms  cpu %7s us/req  errors %s%s\n' \
-      "$r" "$p" "$rps" "$p99" "$cpu_us" "$err" "$note"
+    printf '# round %d %-8s %10s req/s  p99 %8s ms  cpu %7s us/req  errors %s%s%s\n' \
+      "$r" "$p" "$rps" "$p99" "$cpu_us" "$err" "$note" "$(invalid_note "$err")"
   done
 done
 
@@ -155,29 +155,30 @@ spread_pct() {
 sum_col() { awk -v p="$1" -v c="$2" '$1 == p { s += $c } END { print s + 0 }' "$results"; }
 
 echo
-printf '%-8s | %10s %18s %6s | %8s %16s | %9s %18s %6s | %6s\n' \
-  proxy "req/s" "[min..max]" "+-%" "p99 ms" "[min..max]" "cpu us/req" "[min..max]" "+-%" errors
-printf '%s\n' "---------+--------------------------------------+---------------------------+-------------------------------------+-------"
+printf '%-8s | %10s %18s %6s | %8s %16s | %9s %18s %6s | %6s | %s\n' \
+  proxy "req/s" "[min..max]" "+-%" "p99 ms" "[min..max]" "cpu us/req" "[min..max]" "+-%" errors verdict
+printf '%s\n' "---------+--------------------------------------+---------------------------+-------------------------------------+--------+--------"
 for p in "${peer_list[@]}"; do
-  printf '%-8s | %10.0f %18s %5s%% | %8.2f %16s | %10.2f %18s %5s%% | %6d\n' "$p" \
+  printf '%-8s | %10.0f %18s %5s%% | %8.2f %16s | %10.2f %18s %5s%% | %6d | %s\n' "$p" \
     "$(median "$p" 4)" "[$(vmin "$p" 4 | xargs printf '%.0f')..$(vmax "$p" 4 | xargs printf '%.0f')]" "$(spread_pct "$p" 4)" \
     "$(median "$p" 5)" "[$(vmin "$p" 5 | xargs printf '%.2f')..$(vmax "$p" 5 | xargs printf '%.2f')]" \
     "$(median "$p" 6)" "[$(vmin "$p" 6 | xargs printf '%.2f')..$(vmax "$p" 6 | xargs printf '%.2f')]" "$(spread_pct "$p" 6)" \
-    "$(sum_col "$p" 7)"
+    "$(sum_col "$p" 7)" "$(validity "$(sum_col "$p" 7)")"
 done
-echo "(median over $rounds round(s); +-% = (max - min) / median)"
+echo "(median over $rounds round(s); +-% = (max - min) / median; INVALID = a round had non-2xx answers or socket errors)"
 echo
 
 echo "duration_s=$duration"
 echo "connections=$connections"
 echo "rounds=$rounds"
 for p in "${peer_list[@]}"; do
-  echo "${p}_rps=$(median "$p" 4)"
-  echo "${p}_rps_spread_pct=$(spread_pct "$p" 4)"
-  echo "${p}_p99_ms=$(median "$p" 5)"
-  echo "${p}_cpu_us_per_req=$(median "$p" 6)"
-  echo "${p}_cpu_us_per_req_spread_pct=$(spread_pct "$p" 6)"
-  echo "${p}_errors=$(sum_col "$p" 7)"
+  e="$(sum_col "$p" 7)"
+  metric "${p}_rps" "$(median "$p" 4)" "$e"
+  metric "${p}_rps_spread_pct" "$(spread_pct "$p" 4)" "$e"
+  metric "${p}_p99_ms" "$(median "$p" 5)" "$e"
+  metric "${p}_cpu_us_per_req" "$(median "$p" 6)" "$e"
+  metric "${p}_cpu_us_per_req_spread_pct" "$(spread_pct "$p" 6)" "$e"
+  echo "${p}_errors=$e"
 done
 ratio() {
   awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f\n", a / b; else print "nan" }'
@@ -185,10 +186,12 @@ ratio() {
 for a in "${peer_list[@]}"; do
   for b in "${peer_list[@]}"; do
     [[ "$a" == gantry && "$b" != gantry ]] || continue
-    echo "ratio_cpu_gantry_vs_$b=$(ratio "$(median gantry 6)" "$(median "$b" 6)")"
-    echo "ratio_rps_gantry_vs_$b=$(ratio "$(median gantry 4)" "$(median "$b" 4)")"
+    e=$(($(sum_col gantry 7) + $(sum_col "$b" 7)))
+    metric "ratio_cpu_gantry_vs_$b" "$(ratio "$(median gantry 6)" "$(median "$b" 6)")" "$e"
+    metric "ratio_rps_gantry_vs_$b" "$(ratio "$(median gantry 4)" "$(median "$b" 4)")" "$e"
   done
 done
 if [[ " ${peer_list[*]} " == *" haproxy "* && " ${peer_list[*]} " == *" nginx "* ]]; then
-  echo "ratio_cpu_nginx_vs_haproxy=$(ratio "$(median nginx 6)" "$(median haproxy 6)")"
+  metric ratio_cpu_nginx_vs_haproxy "$(ratio "$(median nginx 6)" "$(median haproxy 6)")" \
+    $(($(sum_col nginx 7) + $(sum_col haproxy 7)))
 fi

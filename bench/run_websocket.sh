@@ -313,8 +313,9 @@ for ((r = 1; r <= rounds; r++)); do
     ((opened > 0)) || die "no tunnel opened through $p"
     per="$(awk -v a="$after" -v b="$before" -v n="$opened" 'BEGIN { printf "%.0f", (a - b) * 1024 / n }')"
     echo "rss $p $r $per $before $after $opened $failed $held $closed" >>"$results"
-    printf '# round %d rss %-8s %6d kB -> %7d kB -> %7d kB closed  %5d tunnels (%d failed, %d still open at the end)  %6s B/tunnel\n' \
-      "$r" "$p" "$before" "$after" "$closed" "$opened" "$failed" "$held" "$per"
+    printf '# round %d rss %-8s %6d kB -> %7d kB -> %7d kB closed  %5d tunnels (%d failed, %d still open at the end)  %6s B/tunnel%s\n' \
+      "$r" "$p" "$before" "$after" "$closed" "$opened" "$failed" "$held" "$per" \
+      "$(invalid_note $((failed + opened - held)))"
     stop_peer "$p"
   done
 done
@@ -333,24 +334,29 @@ spread_pct() {
     'BEGIN { if (m > 0) printf "%.1f", (hi - lo) * 100 / m; else print "0" }'
 }
 sum_col() { awk -v k="$1" -v p="$2" -v c="$3" '$1 == k && $2 == p { s += $c } END { print s + 0 }' "$results"; }
+# Tunnels that did not open plus tunnels closed while idle, over all rounds.
+failed_tunnels() { echo $(( $(sum_col rss "$1" 8) + $(sum_col rss "$1" 7) - $(sum_col rss "$1" 9) )); }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f\n", a / b; else print "nan" }'; }
 
 echo
-printf '%-8s | %10s %18s %6s | %9s %20s | %9s %20s | %7s\n' \
-  proxy "B/tunnel" "[min..max]" "+-%" "p50 us" "[min..max]" "p99 us" "[min..max]" "failed"
-printf '%s\n' "---------+--------------------------------------+--------------------------------+--------------------------------+--------"
+printf '%-8s | %10s %18s %6s | %9s %20s | %9s %20s | %7s | %s\n' \
+  proxy "B/tunnel" "[min..max]" "+-%" "p50 us" "[min..max]" "p99 us" "[min..max]" "failed" verdict
+printf '%s\n' "---------+--------------------------------------+--------------------------------+--------------------------------+---------+--------"
 for p in "${peer_list[@]}" direct; do
   if [[ "$p" == direct ]]; then
     mem="$(printf '%10s %18s %6s' - - -)"
     failed=-
+    verdict=-
   else
     mem="$(printf '%10.0f %18s %5s%%' "$(median rss "$p" 4)" "$(range rss "$p" 4)" "$(spread_pct rss "$p" 4)")"
-    failed=$(( $(sum_col rss "$p" 8) + $(sum_col rss "$p" 7) - $(sum_col rss "$p" 9) ))
+    failed="$(failed_tunnels "$p")"
+    verdict="$(validity "$failed")"
   fi
-  printf '%-8s | %s | %9.1f %20s | %9.1f %20s | %7s\n' "$p" "$mem" \
-    "$(median rtt "$p" 4)" "$(range rtt "$p" 4)" "$(median rtt "$p" 5)" "$(range rtt "$p" 5)" "$failed"
+  printf '%-8s | %s | %9.1f %20s | %9.1f %20s | %7s | %s\n' "$p" "$mem" \
+    "$(median rtt "$p" 4)" "$(range rtt "$p" 4)" "$(median rtt "$p" 5)" "$(range rtt "$p" 5)" "$failed" \
+    "$verdict"
 done
-echo "(median over $rounds round(s); B/tunnel = VmRSS delta / tunnels; failed = tunnels not opened + tunnels closed while idle)"
+echo "(median over $rounds round(s); B/tunnel = VmRSS delta / tunnels; failed = tunnels not opened + tunnels closed while idle; INVALID = failed > 0)"
 echo
 
 echo "tunnels=$tunnels"
@@ -358,27 +364,32 @@ echo "echoes=$echoes"
 echo "rtt_conns=$rtt_conns"
 echo "rounds=$rounds"
 for p in "${peer_list[@]}"; do
-  echo "${p}_ws_rss_bytes_per_tunnel=$(median rss "$p" 4)"
-  echo "${p}_ws_rss_bytes_per_tunnel_spread_pct=$(spread_pct rss "$p" 4)"
+  e="$(failed_tunnels "$p")"
+  metric "${p}_ws_rss_bytes_per_tunnel" "$(median rss "$p" 4)" "$e"
+  metric "${p}_ws_rss_bytes_per_tunnel_spread_pct" "$(spread_pct rss "$p" 4)" "$e"
   echo "${p}_ws_tunnels_failed=$(sum_col rss "$p" 8)"
   echo "${p}_ws_tunnels_dropped=$(( $(sum_col rss "$p" 7) - $(sum_col rss "$p" 9) ))"
-  echo "${p}_ws_rss_kb_before=$(median rss "$p" 5)"
-  echo "${p}_ws_rss_kb_with_tunnels=$(median rss "$p" 6)"
-  echo "${p}_ws_rss_kb_after_close=$(median rss "$p" 10)"
+  metric "${p}_ws_rss_kb_before" "$(median rss "$p" 5)" "$e"
+  metric "${p}_ws_rss_kb_with_tunnels" "$(median rss "$p" 6)" "$e"
+  metric "${p}_ws_rss_kb_after_close" "$(median rss "$p" 10)" "$e"
 done
 for p in "${peer_list[@]}" direct; do
-  echo "${p}_ws_rtt_p50_us=$(median rtt "$p" 4)"
-  echo "${p}_ws_rtt_p99_us=$(median rtt "$p" 5)"
+  e=0
+  if [[ "$p" != direct ]]; then e="$(failed_tunnels "$p")"; fi
+  metric "${p}_ws_rtt_p50_us" "$(median rtt "$p" 4)" "$e"
+  metric "${p}_ws_rtt_p99_us" "$(median rtt "$p" 5)" "$e"
 done
 for p in "${peer_list[@]}"; do
-  echo "ratio_ws_rtt_p50_${p}_vs_direct=$(ratio "$(median rtt "$p" 4)" "$(median rtt direct 4)")"
-  echo "ratio_ws_rtt_p99_${p}_vs_direct=$(ratio "$(median rtt "$p" 5)" "$(median rtt direct 5)")"
+  e="$(failed_tunnels "$p")"
+  metric "ratio_ws_rtt_p50_${p}_vs_direct" "$(ratio "$(median rtt "$p" 4)" "$(median rtt direct 4)")" "$e"
+  metric "ratio_ws_rtt_p99_${p}_vs_direct" "$(ratio "$(median rtt "$p" 5)" "$(median rtt direct 5)")" "$e"
 done
 if [[ " ${peer_list[*]} " == *" gantry "* ]]; then
   for b in "${peer_list[@]}"; do
     [[ "$b" != gantry ]] || continue
-    echo "ratio_ws_rss_gantry_vs_$b=$(ratio "$(median rss gantry 4)" "$(median rss "$b" 4)")"
-    echo "ratio_ws_rtt_p50_gantry_vs_$b=$(ratio "$(median rtt gantry 4)" "$(median rtt "$b" 4)")"
-    echo "ratio_ws_rtt_p99_gantry_vs_$b=$(ratio "$(median rtt gantry 5)" "$(median rtt "$b" 5)")"
+    e=$(($(failed_tunnels gantry) + $(failed_tunnels "$b")))
+    metric "ratio_ws_rss_gantry_vs_$b" "$(ratio "$(median rss gantry 4)" "$(median rss "$b" 4)")" "$e"
+    metric "ratio_ws_rtt_p50_gantry_vs_$b" "$(ratio "$(median rtt gantry 4)" "$(median rtt "$b" 4)")" "$e"
+    metric "ratio_ws_rtt_p99_gantry_vs_$b" "$(ratio "$(median rtt gantry 5)" "$(median rtt "$b" 5)")" "$e"
   done
 fi

@@ -149,8 +149,8 @@ for ((r = 1; r <= rounds; r++)); do
     cpu_us="$(awk -v t=$((after - before)) -v hz="$clk_tck" -v n="$req" \
       'BEGIN { printf "%.3f", t * 1000000 / hz / n }')"
     echo "$p $r $rps $cpu_us $((bad + sock)) $p99" >>"$results"
-    printf '# round %d %-12s %10s req/s  cpu %7s us/req  errors %s\n' "$r" "$p" "$rps" "$cpu_us" \
-      "$((bad + sock))"
+    printf '# round %d %-12s %10s req/s  cpu %7s us/req  errors %s%s\n' "$r" "$p" "$rps" "$cpu_us" \
+      "$((bad + sock))" "$(invalid_note $((bad + sock)))"
   done
 done
 echo "# load average after: $(load_average)"
@@ -160,20 +160,26 @@ median() {
     awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "nan" }'; }
+errors() { awk -v p="$1" '$1 == p { s += $5 } END { print s + 0 }' "$results"; }
 echo
-printf '%-12s | %10s | %10s\n' peer "req/s" "cpu us/req"
+printf '%-12s | %10s | %10s | %6s | %s\n' peer "req/s" "cpu us/req" errors verdict
 for p in "${peers[@]}"; do
-  printf '%-12s | %10.0f | %10.2f\n' "$p" "$(median "$p" 3)" "$(median "$p" 4)"
+  printf '%-12s | %10.0f | %10.2f | %6d | %s\n' "$p" "$(median "$p" 3)" "$(median "$p" 4)" \
+    "$(errors "$p")" "$(validity "$(errors "$p")")"
 done
+echo "(INVALID = a round had non-2xx answers or socket errors)"
 echo
 for p in "${peers[@]}"; do
   key="${p//-/_}"
-  echo "${key}_rps=$(median "$p" 3)"
-  echo "${key}_cpu_us_per_req=$(median "$p" 4)"
+  metric "${key}_rps" "$(median "$p" 3)" "$(errors "$p")"
+  metric "${key}_cpu_us_per_req" "$(median "$p" 4)" "$(errors "$p")"
+  echo "${key}_errors=$(errors "$p")"
 done
 for s in gantry haproxy; do
-  echo "ratio_rps_${s}_on_vs_off=$(ratio "$(median "$s-on" 3)" "$(median "$s-off" 3)")"
-  echo "ratio_cpu_${s}_on_vs_off=$(ratio "$(median "$s-on" 4)" "$(median "$s-off" 4)")"
+  e=$(($(errors "$s-on") + $(errors "$s-off")))
+  metric "ratio_rps_${s}_on_vs_off" "$(ratio "$(median "$s-on" 3)" "$(median "$s-off" 3)")" "$e"
+  metric "ratio_cpu_${s}_on_vs_off" "$(ratio "$(median "$s-on" 4)" "$(median "$s-off" 4)")" "$e"
 done
-echo "ratio_rps_gantry_vs_haproxy_on=$(ratio "$(median gantry-on 3)" "$(median haproxy-on 3)")"
-echo "ratio_cpu_gantry_vs_haproxy_on=$(ratio "$(median gantry-on 4)" "$(median haproxy-on 4)")"
+e=$(($(errors gantry-on) + $(errors haproxy-on)))
+metric ratio_rps_gantry_vs_haproxy_on "$(ratio "$(median gantry-on 3)" "$(median haproxy-on 3)")" "$e"
+metric ratio_cpu_gantry_vs_haproxy_on "$(ratio "$(median gantry-on 4)" "$(median haproxy-on 4)")" "$e"

@@ -53,10 +53,12 @@ TEST_F(AbiCompatTest, ModuleBuiltAgainstFrozen10HeaderLoadsInCurrentCore) {
   // (or the module did not set) reads as NULL.
   EXPECT_EQ(inst.hooks.struct_size >= 128u, true);
   EXPECT_NE(inst.hooks.on_request_headers, nullptr);
-  EXPECT_EQ(inst.hooks.on_response_headers, nullptr);
+  EXPECT_NE(inst.hooks.on_response_headers, nullptr);
+  EXPECT_EQ(inst.hooks.on_tunnel_data, nullptr);
   EXPECT_EQ(inst.hooks.on_log, nullptr);
   ASSERT_EQ(gen.with_request_headers.size(), 1u);
-  EXPECT_TRUE(gen.with_response_headers.empty());
+  EXPECT_EQ(gen.with_response_headers.size(), 1u);
+  EXPECT_TRUE(gen.with_log.empty());
 }
 
 TEST_F(AbiCompatTest, ModuleBuiltAgainstFrozen10HeaderHasItsKeysValidated) {

@@ -14,6 +14,8 @@
 #include <map>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
 #include "harness/harness.h"
 
 namespace gantry::itest {
@@ -126,11 +128,14 @@ bool load_probes(std::vector<Probe>* out, std::string* error) {
     *error = "cannot read " + path + " (set GANTRY_CONFORMANCE_FILE or GANTRY_SHARED_DIR)";
     return false;
   }
-  JsonValue doc;
-  if (!parse_json(text, &doc, error)) return false;
-  for (const auto& e : doc.as_array()) {
-    Probe p{e["id"].as_string(), e["category"].as_string(), e["expected"].as_string(), ""};
-    if (!utf8_to_latin1(e["raw"].as_string(), &p.raw)) {
+  nlohmann::json doc = nlohmann::json::parse(text, nullptr, false);
+  if (doc.is_discarded() || !doc.is_array()) {
+    *error = path + ": not a JSON array";
+    return false;
+  }
+  for (const auto& e : doc) {
+    Probe p{e.value("id", ""), e.value("category", ""), e.value("expected", ""), ""};
+    if (!utf8_to_latin1(e.value("raw", ""), &p.raw)) {
       *error = p.id + ": raw is not latin-1";
       return false;
     }

@@ -1,7 +1,11 @@
-// The harness checks itself without gantry: the witnesses (MessageReader,
-// RecordingBackend, RawClient, JSON reader) must be right before any proxy
-// test can be trusted.
+// The harness checks itself: the witnesses (MessageReader, RecordingBackend,
+// RawClient) and the plumbing (port reservations, the fixture's port retry)
+// must be right before any proxy test can be trusted.
 #include <gtest/gtest.h>
+
+#include <set>
+
+#include <nlohmann/json.hpp>
 
 #include "harness/harness.h"
 
@@ -50,16 +54,48 @@ TEST(MessageReaderTest, ResponseBodyUntilClose) {
   EXPECT_EQ(r.take().body, "abc");
 }
 
-TEST(JsonTest, ParsesEscapesAndStructure) {
-  JsonValue v;
-  std::string err;
-  ASSERT_TRUE(parse_json(R"([{"a": "x\r\n\u00e9\u0000", "b": [1, 2.5, true, null]}])", &v, &err)) << err;
-  ASSERT_EQ(v.as_array().size(), 1u);
+TEST(Latin1Test, TurnsDecodedJsonEscapesBackIntoBytes) {
+  // The conformance data set stores raw request bytes as JSON strings.
+  nlohmann::json v = nlohmann::json::parse(R"([{"a": "x\r\n\u00e9\u0000"}])");
   std::string latin1;
-  ASSERT_TRUE(utf8_to_latin1(v.as_array()[0]["a"].as_string(), &latin1));
+  ASSERT_TRUE(utf8_to_latin1(v.at(0).at("a").get<std::string>(), &latin1));
   EXPECT_EQ(latin1, std::string("x\r\n\xe9\0", 5));
-  EXPECT_EQ(v.as_array()[0]["b"].as_array()[1].as_number(), 2.5);
-  EXPECT_FALSE(parse_json("[1,", &v, &err));
+  EXPECT_FALSE(utf8_to_latin1("\xe2\x82\xac", &latin1));  // U+20AC does not fit
+}
+
+TEST(FreePortTest, ReservedPortsAreDistinctAndKeptFromOthers) {
+  std::set<uint16_t> seen;
+  for (int i = 0; i < 200; ++i) ASSERT_TRUE(seen.insert(free_port()).second) << i;
+  uint16_t p = free_port();
+  // Nothing but a SO_REUSEPORT socket of ours (gantry, nginx `reuseport`) binds it.
+  PortBlocker plain(p);
+  EXPECT_FALSE(plain.ok());
+  RecordingBackend kernel_pick;  // binds port 0: the kernel never picks a reserved port
+  ASSERT_TRUE(kernel_pick.start());
+  EXPECT_EQ(seen.count(kernel_pick.port()), 0u);
+  release_port(p);
+  PortBlocker after(p);
+  EXPECT_TRUE(after.ok());
+}
+
+// Something outside the harness holds gantry's port: the fixture moves the
+// listener to a new port, rewrites the config, and port() follows.
+class PortRetryTest : public IntegrationTest {};
+
+TEST_F(PortRetryTest, GantryMovesToANewPortWhenItsOwnIsTaken) {
+  uint16_t taken = port();
+  release_port(taken);
+  PortBlocker blocker(taken);
+  ASSERT_TRUE(blocker.ok());
+  RecordingBackend b("moved");
+  ASSERT_TRUE(b.start());
+  std::string cfg = write_proxy_config({b.address()});
+  ASSERT_TRUE(start_gantry(cfg));
+  EXPECT_NE(port(), taken);
+  EXPECT_NE(read_file(cfg).find("\"127.0.0.1:" + std::to_string(port()) + "\""), std::string::npos);
+  ReadResult r = exchange(port(), get_request("/"));
+  ASSERT_TRUE(r.ok()) << to_string(r.status);
+  EXPECT_EQ(r.response.body, "moved");
 }
 
 TEST(TemplateTest, FailsOnUnknownPlaceholder) {
@@ -123,6 +159,8 @@ TEST(RecordingBackendTest, ReportsGarbageAndAbortedBodies) {
 }
 
 TEST(NginxBackendTest, ServesFilesAndReturns) {
+  GANTRY_REQUIRE_TOOL("nginx", "nginx-light");
+  GANTRY_REQUIRE_TOOL("curl", "curl");
   TempDir tmp;
   NginxBackend n(tmp.file("nginx"));
   n.add_file("f.txt", "file body");

@@ -124,6 +124,7 @@ TEST_F(ProxyBasicTest, DropsHopByHopResponseHeaders) {
 }
 
 TEST_F(ProxyBasicTest, CurlThroughProxy) {
+  GANTRY_REQUIRE_TOOL("curl", "curl");
   auto c = run_curl({"-H", "Host: curl.test", "http://127.0.0.1:" + std::to_string(port()) + "/c"},
                     tmp().path());
   EXPECT_EQ(c.http_code, 200) << c.error;
@@ -135,6 +136,8 @@ TEST_F(ProxyBasicTest, CurlThroughProxy) {
 class ProxyToNginxTest : public IntegrationTest {};
 
 TEST_F(ProxyToNginxTest, ServesStaticFileAndReturn) {
+  GANTRY_REQUIRE_TOOL("nginx", "nginx-light");
+  GANTRY_REQUIRE_TOOL("curl", "curl");
   NginxBackend nginx(tmp().file("nginx"));
   std::string file = pattern_bytes(0, 300000);
   nginx.add_file("blob.bin", file);

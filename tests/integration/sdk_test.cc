@@ -40,6 +40,7 @@ servers = ["{{WEB}}"]
 };
 
 TEST_F(SdkModulesTest, RatelimitAnswers429WithRetryAfterToARealClient) {
+  GANTRY_REQUIRE_TOOL("curl", "curl");
   // One token per 100 s: nothing refills while the test runs.
   ASSERT_TRUE(start_with(R"(
 [[module]]
@@ -97,9 +98,24 @@ path = ")" + abi_fixture("old_module_1_0") + R"("
 [module.config]
 greeting = "hello"
 )"));
-  ReadResult r = exchange(port(), get_request("/"));
+  // Its request hook answers this path itself, through the 1.0 respond().
+  ReadResult greet = exchange(port(), get_request("/old-module/greet"));
+  ASSERT_TRUE(greet.ok()) << to_string(greet.status);
+  EXPECT_EQ(greet.response.status, 200);
+  EXPECT_EQ(greet.response.body, "hello");  // the greeting from its config table
+  EXPECT_EQ(greet.response.header("X-Old-Module"), "1.0");
+  EXPECT_EQ(backend_.request_count(), 0u);
+
+  // Other requests go on with a header it set; its response hook marks the answer.
+  ReadResult r = exchange(port(), get_request("/page"));
   ASSERT_TRUE(r.ok()) << to_string(r.status);
   EXPECT_EQ(r.response.status, 200);
+  EXPECT_EQ(r.response.body, "web");
+  EXPECT_EQ(r.response.header("X-Old-Module"), "hello");
+  ASSERT_TRUE(backend_.wait_for_requests(1, std::chrono::milliseconds(10000)));
+  RecordedRequest seen = backend_.requests().at(0);
+  EXPECT_EQ(seen.target, "/page");
+  EXPECT_EQ(seen.header("X-Greeting"), "hello");
 }
 
 TEST_F(SdkModulesTest, ModuleThrowingFromHookDoesNotTakeTheProcessDown) {

@@ -7,13 +7,14 @@
 #include <signal.h>
 
 #include <chrono>
-#include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "harness/harness.h"
 
@@ -25,18 +26,12 @@ using namespace std::chrono_literals;
 std::string node_dir() { return source_dir() + "/tests/integration/node"; }
 
 // The JavaScript peers need `npm install` in tests/integration/node
-// (scripts/setup.sh runs it). Without them these tests fail, loudly.
-::testing::AssertionResult node_peers_present() {
-  if (std::system("command -v node >/dev/null 2>&1") != 0)
-    return ::testing::AssertionFailure() << "node is not in PATH (scripts/setup.sh installs nodejs)";
+// (scripts/setup.sh runs it).
+bool node_packages_present() {
   for (const char* pkg : {"socket.io", "socket.io-client"}) {
-    std::string p = node_dir() + "/node_modules/" + pkg + "/package.json";
-    if (!file_exists(p))
-      return ::testing::AssertionFailure()
-             << "missing " << p << ": run `npm install` in " << node_dir()
-             << " (scripts/setup.sh does it)";
+    if (!file_exists(node_dir() + "/node_modules/" + pkg + "/package.json")) return false;
   }
-  return ::testing::AssertionSuccess();
+  return true;
 }
 
 // Replaces every occurrence; a pattern that is not there is a test bug (the
@@ -83,15 +78,23 @@ class SocketIoServer {
 };
 
 struct ClientRun {
-  JsonValue result;  // the client's last JSON line
+  nlohmann::json result = nlohmann::json::object();  // the client's last JSON line
   std::string output;
-  bool ok() const { return result["ok"].as_bool(); }
+  bool ok() const { return result.value("ok", false); }
+  std::string str(const char* key) const { return result.value(key, ""); }
+  nlohmann::json list(const char* key) const { return result.value(key, nlohmann::json::array()); }
 };
 
 class SocketIoScenarioTest : public IntegrationTest {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(node_peers_present());
+    GANTRY_REQUIRE_TOOL("node", "nodejs");
+    GANTRY_REQUIRE(node_packages_present(), "the npm packages socket.io and socket.io-client in "
+                                                << node_dir() << "/node_modules (run `npm install` "
+                                                << "there; scripts/setup.sh does it)");
+    GANTRY_REQUIRE_TOOL("nginx", "nginx-light");
+    GANTRY_REQUIRE_TOOL("openssl", "openssl");
+    GANTRY_REQUIRE_TOOL("curl", "curl");
     RunResult certs = run_command(
         {"sh", source_dir() + "/conf/scenario/make_certs.sh", tmp().file("scenario/certs")},
         tmp().path());
@@ -147,14 +150,18 @@ class SocketIoScenarioTest : public IntegrationTest {
     run.output = r.out + r.err;
     std::string last = r.out.substr(0, r.out.find_last_not_of('\n') + 1);
     last = last.substr(last.rfind('\n') == std::string::npos ? 0 : last.rfind('\n') + 1);
-    std::string error;
-    if (!parse_json(last, &run.result, &error)) run.output += "\n(no JSON result: " + error + ")";
+    nlohmann::json j = nlohmann::json::parse(last, nullptr, false);
+    if (j.is_object()) {
+      run.result = std::move(j);
+    } else {
+      run.output += "\n(no JSON object on the last line)";
+    }
     return run;
   }
 
   std::string servers_of(const ClientRun& r) {
     std::string s;
-    for (const JsonValue& v : r.result["servers"].as_array()) s += v.as_string() + " ";
+    for (const nlohmann::json& v : r.list("servers")) s += v.get<std::string>() + " ";
     return s;
   }
 
@@ -175,9 +182,9 @@ TEST_F(SocketIoScenarioTest, WebSocketTransportOverTls) {
   ASSERT_NO_FATAL_FAILURE(start_scenario());
   ClientRun r = run_client("websocket", {"--messages", "200", "--binary", "1048576"});
   ASSERT_TRUE(r.ok()) << r.output;
-  EXPECT_EQ(r.result["echoed"].as_number(), 200);
-  EXPECT_TRUE(r.result["binary_ok"].as_bool());
-  EXPECT_EQ(r.result["transport"].as_string(), "websocket");
+  EXPECT_EQ(r.result.value("echoed", 0), 200);
+  EXPECT_TRUE(r.result.value("binary_ok", false));
+  EXPECT_EQ(r.str("transport"), "websocket");
   EXPECT_TRUE(gantry().wait_for_output("upgraded", 10s)) << gantry().stdout_text();
   // The tunnel's message counts reach the access log after the close handshake
   // (Socket.IO's client closes the WebSocket with 1000/1005).
@@ -189,8 +196,8 @@ TEST_F(SocketIoScenarioTest, PollingWithTwoServersStaysOnOne) {
   for (int session = 0; session < 3; ++session) {
     ClientRun r = run_client("polling", {"--messages", "40", "--binary", "65536"});
     ASSERT_TRUE(r.ok()) << r.output;
-    EXPECT_EQ(r.result["transport"].as_string(), "polling");
-    EXPECT_EQ(r.result["servers"].as_array().size(), 1u) << servers_of(r);
+    EXPECT_EQ(r.str("transport"), "polling");
+    EXPECT_EQ(r.list("servers").size(), 1u) << servers_of(r);
   }
   EXPECT_EQ(a_->log().find("Session ID unknown"), std::string::npos) << a_->log();
   EXPECT_EQ(b_->log().find("Session ID unknown"), std::string::npos) << b_->log();
@@ -201,7 +208,7 @@ TEST_F(SocketIoScenarioTest, PollingWithoutStickinessFails) {
   // between the servers, which is exactly what the cookie prevents.
   ASSERT_NO_FATAL_FAILURE(start_scenario("roundrobin"));
   ClientRun r = run_client("polling", {"--messages", "40", "--timeout", "15000"});
-  EXPECT_FALSE(r.ok() && r.result["servers"].as_array().size() == 1u) << r.output;
+  EXPECT_FALSE(r.ok() && r.list("servers").size() == 1u) << r.output;
   EXPECT_NE((a_->log() + b_->log()).find("Session ID unknown"), std::string::npos)
       << a_->log() << b_->log();
 }
@@ -210,8 +217,8 @@ TEST_F(SocketIoScenarioTest, PollingThenUpgradeToWebSocket) {
   ASSERT_NO_FATAL_FAILURE(start_scenario());
   ClientRun r = run_client("upgrade", {"--messages", "50", "--binary", "1048576"});
   ASSERT_TRUE(r.ok()) << r.output;
-  EXPECT_EQ(r.result["transport"].as_string(), "websocket");
-  EXPECT_EQ(r.result["servers"].as_array().size(), 1u) << servers_of(r);
+  EXPECT_EQ(r.str("transport"), "websocket");
+  EXPECT_EQ(r.list("servers").size(), 1u) << servers_of(r);
   EXPECT_TRUE(gantry().wait_for_output("upgraded", 10s));
   EXPECT_EQ((a_->log() + b_->log()).find("Session ID unknown"), std::string::npos);
 }
@@ -220,7 +227,7 @@ TEST_F(SocketIoScenarioTest, ServerInitiatedClose) {
   ASSERT_NO_FATAL_FAILURE(start_scenario());
   ClientRun r = run_client("websocket", {"--messages", "5", "--close", "server"});
   ASSERT_TRUE(r.ok()) << r.output;
-  EXPECT_EQ(r.result["disconnect"].as_string(), "io server disconnect");
+  EXPECT_EQ(r.str("disconnect"), "io server disconnect");
 }
 
 TEST_F(SocketIoScenarioTest, BackendKilledMidTunnel) {
@@ -281,8 +288,7 @@ TEST_F(SocketIoScenarioTest, DemoPageWorksInABrowser) {
   // What a newcomer does with the README's demo: open the page in a browser
   // (headless Chromium), then press "Send to both". Both panes must connect
   // through gantry over TLS, one per transport, and get their echo.
-  ASSERT_EQ(std::system("command -v chromium >/dev/null 2>&1"), 0)
-      << "chromium is not in PATH (scripts/setup.sh installs it from scripts/packages-tests.txt)";
+  GANTRY_REQUIRE_TOOL("chromium", "chromium");
   ASSERT_NO_FATAL_FAILURE(serve_demo_page());
   ASSERT_NO_FATAL_FAILURE(start_scenario());
   RunResult r = run_command({"node", node_dir() + "/browser_demo.js", "--url",
@@ -291,18 +297,20 @@ TEST_F(SocketIoScenarioTest, DemoPageWorksInABrowser) {
                             tmp().path(), 90000ms);
   std::string last = r.out.substr(0, r.out.find_last_not_of('\n') + 1);
   last = last.substr(last.rfind('\n') == std::string::npos ? 0 : last.rfind('\n') + 1);
-  JsonValue v;
-  std::string error;
-  ASSERT_TRUE(parse_json(last, &v, &error)) << error << "\n" << r.out << r.err;
+  nlohmann::json v = nlohmann::json::parse(last, nullptr, false);
+  ASSERT_TRUE(v.is_object()) << "no JSON object on the last line\n" << r.out << r.err;
   ASSERT_TRUE(r.status.ok()) << r.out << r.err;
-  EXPECT_NE(v["userAgent"].as_string().find("Chrome"), std::string::npos) << last;
+  EXPECT_NE(v.value("userAgent", "").find("Chrome"), std::string::npos) << last;
   for (const char* kind : {"polling", "websocket"}) {
     SCOPED_TRACE(kind);
-    EXPECT_EQ(v[kind]["state"].as_string(), std::string("connected, transport ") + kind) << last;
+    nlohmann::json pane = v.value(kind, nlohmann::json::object());
+    EXPECT_EQ(pane.value("state", ""), std::string("connected, transport ") + kind) << last;
     bool echoed = false;
-    for (const JsonValue& line : v[kind]["log"].as_array())
-      echoed |= line.as_string().find("echo from") == 0 &&
-                line.as_string().find(": hello through gantry") != std::string::npos;
+    for (const nlohmann::json& line : pane.value("log", nlohmann::json::array())) {
+      std::string text = line.is_string() ? line.get<std::string>() : "";
+      echoed |= text.find("echo from") == 0 &&
+                text.find(": hello through gantry") != std::string::npos;
+    }
     EXPECT_TRUE(echoed) << last;
   }
 }

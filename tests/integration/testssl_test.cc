@@ -25,6 +25,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "harness/harness.h"
 #include "harness/tls_modules.h"
 
@@ -69,15 +71,18 @@ std::string base_id(const std::string& id) {
 }
 
 bool parse_findings(const std::string& text, std::vector<Finding>* out, std::string* error) {
-  JsonValue doc;
-  if (!parse_json(text, &doc, error)) return false;
-  if (doc.type() != JsonValue::Type::kArray) {
+  nlohmann::json doc = nlohmann::json::parse(text, nullptr, false);
+  if (doc.is_discarded()) {
+    *error = "not JSON";
+    return false;
+  }
+  if (!doc.is_array()) {
     *error = "not a JSON array";
     return false;
   }
-  for (const JsonValue& v : doc.as_array()) {
-    const std::string& id = v["id"].as_string();
-    out->push_back({base_id(id), v["severity"].as_string(), v["finding"].as_string(), id});
+  for (const nlohmann::json& v : doc) {
+    std::string id = v.value("id", "");
+    out->push_back({base_id(id), v.value("severity", ""), v.value("finding", ""), id});
   }
   return true;
 }
@@ -116,9 +121,8 @@ bool worth_printing(const std::string& severity) {
 class TestsslTest : public IntegrationTest {
  protected:
   void SetUp() override {
-    RunResult which = run_command({"sh", "-c", "command -v testssl"}, tmp().path());
-    ASSERT_TRUE(which.status.ok())
-        << "testssl not found: install the Debian package testssl.sh (scripts/packages.txt)";
+    GANTRY_REQUIRE_TOOL("testssl", "testssl.sh");
+    GANTRY_REQUIRE_TOOL("openssl", "openssl");
     certs_ = tmp().file("certs");
     ASSERT_TRUE(make_dirs(certs_));
     RunResult r = run_command({"sh", "-c", std::string("cd '") + certs_ + "' && " + kMakeCerts},

@@ -1,9 +1,11 @@
 #include "harness/fixture.h"
 
 #include <iostream>
+#include <string>
 
 #include "harness/free_port.h"
 #include "harness/paths.h"
+#include "harness/temp_dir.h"
 
 namespace gantry::itest {
 
@@ -39,25 +41,45 @@ std::string IntegrationTest::write_proxy_config(const std::vector<std::string>& 
 }
 
 ::testing::AssertionResult IntegrationTest::start_gantry(const std::string& config_path) {
-  gantry_ = std::make_unique<GantryProcess>(config_path, tmp_.path());
-  if (!gantry_->start()) return ::testing::AssertionFailure() << "cannot start " << gantry_binary();
-  if (!gantry_->wait_listening(port_))
-    return ::testing::AssertionFailure() << "gantry does not listen on 127.0.0.1:" << port_ << ": "
-                                         << gantry_->describe();
-  return ::testing::AssertionSuccess();
+  // Ports from free_port() are reserved for this process, but something
+  // outside the harness may still hold one: then gantry fails to bind, and
+  // that listener moves to a new port, up to a few times.
+  const int kAttempts = 4;
+  for (int attempt = 1;; ++attempt) {
+    gantry_ = std::make_unique<GantryProcess>(config_path, tmp_.path());
+    if (!gantry_->start())
+      return ::testing::AssertionFailure() << "cannot start " << gantry_binary();
+    if (gantry_->wait_listening(port_)) return ::testing::AssertionSuccess();
+    std::string taken = gantry_->address_in_use();
+    if (taken.empty() || attempt == kAttempts || !move_listener(config_path, taken))
+      return ::testing::AssertionFailure() << "gantry does not listen on 127.0.0.1:" << port_
+                                           << ": " << gantry_->describe();
+  }
+}
+
+// Rewrites `config_path` so the listener bound to `taken` ("127.0.0.1:N")
+// uses a fresh port; port() follows when it was that listener's.
+bool IntegrationTest::move_listener(const std::string& config_path, const std::string& taken) {
+  uint16_t old_port = static_cast<uint16_t>(std::stoi(taken.substr(taken.find(':') + 1)));
+  uint16_t fresh = free_port();
+  std::string text = read_file(config_path);
+  std::string from = "\"" + taken + "\"";
+  std::string to = "\"127.0.0.1:" + std::to_string(fresh) + "\"";
+  size_t n = 0;
+  for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
+    text.replace(at, from.size(), to);
+    ++n;
+  }
+  if (n == 0 || !write_file(config_path, text)) return false;
+  std::cerr << "[itest] " << taken << " is in use; gantry moves that listener to port " << fresh
+            << "\n";
+  if (old_port == port_) port_ = fresh;
+  return true;
 }
 
 std::string IntegrationTest::access_log_line(const std::string& target,
                                              std::chrono::milliseconds wait) {
-  // A request line ends the quoted field: `"GET /x" 200 ...`.
-  std::string needle = " " + target + "\" ";
-  gantry_->wait_for_output(needle, wait);
-  std::string out = gantry_->stdout_text();
-  size_t at = out.find(needle);
-  if (at == std::string::npos) return "";
-  size_t b = out.rfind('\n', at);
-  size_t e = out.find('\n', at);
-  return out.substr(b == std::string::npos ? 0 : b + 1, e == std::string::npos ? e : e - b - 1);
+  return gantry_->access_line(target, wait);
 }
 
 }  // namespace gantry::itest

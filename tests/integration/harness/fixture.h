@@ -38,6 +38,9 @@ class IntegrationTest : public ::testing::Test {
                                  const std::string& extra = "",
                                  const std::string& name = "gantry.toml");
   // Starts gantry on `config_path` and waits until it listens on port().
+  // When a listener's port turns out to be taken by another program, the
+  // config file is rewritten with a new port for it and gantry started again;
+  // port() then returns the new one, so read it after this call.
   ::testing::AssertionResult start_gantry(const std::string& config_path);
   // The access-log line (gantry's stdout) of the first request for
   // `target`, waiting up to `wait` for it; "" if none came.
@@ -45,6 +48,8 @@ class IntegrationTest : public ::testing::Test {
                               std::chrono::milliseconds wait = std::chrono::milliseconds(10000));
 
  private:
+  bool move_listener(const std::string& config_path, const std::string& taken);
+
   TempDir tmp_;
   uint16_t port_ = 0;
   std::unique_ptr<GantryProcess> gantry_;

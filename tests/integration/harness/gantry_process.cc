@@ -42,7 +42,8 @@ bool GantryProcess::wait_listening(uint16_t port, milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     if (!proc_.running()) return false;
-    if (port_accepts(port)) return true;
+    // Its own socket: another program on the port must not pass for gantry.
+    if (process_listens_on(proc_.pid(), port)) return true;
     std::this_thread::sleep_for(milliseconds(20));
   }
   return false;
@@ -82,6 +83,32 @@ bool GantryProcess::wait_for_output(const std::string& needle, milliseconds time
     if (std::chrono::steady_clock::now() >= deadline) return false;
     std::this_thread::sleep_for(milliseconds(20));
   }
+}
+
+std::string GantryProcess::access_line(const std::string& target, milliseconds wait) const {
+  std::string needle = " " + target + "\" ";
+  wait_for_output(needle, wait);
+  std::string out = stdout_text();
+  size_t at = out.find(needle);
+  if (at == std::string::npos) return "";
+  size_t b = out.rfind('\n', at);
+  size_t e = out.find('\n', at);
+  b = b == std::string::npos ? 0 : b + 1;
+  return out.substr(b, e == std::string::npos ? std::string::npos : e - b);
+}
+
+std::string GantryProcess::address_in_use() const {
+  std::string out = output();
+  size_t at = out.find("Address already in use");
+  if (at == std::string::npos) return "";
+  size_t line = out.rfind('\n', at);
+  line = line == std::string::npos ? 0 : line + 1;
+  // The address is the last host:port on the line before the error text.
+  size_t host = out.rfind("127.0.0.1:", at);
+  if (host == std::string::npos || host < line) return "";
+  size_t end = host + 10;
+  while (end < out.size() && out[end] >= '0' && out[end] <= '9') ++end;
+  return end > host + 10 ? out.substr(host, end - host) : "";
 }
 
 std::string GantryProcess::describe() {

@@ -27,8 +27,8 @@ class GantryProcess {
   GantryProcess& operator=(const GantryProcess&) = delete;
 
   bool start();
-  // Waits until 127.0.0.1:port accepts connections. False when the process
-  // exits first or the timeout passes.
+  // Waits until the process listens on `port` itself. False when it exits
+  // first or the timeout passes.
   bool wait_listening(uint16_t port, milliseconds timeout = milliseconds(30000));
   bool start_and_wait(uint16_t port, milliseconds timeout = milliseconds(30000)) {
     return start() && wait_listening(port, timeout);
@@ -46,6 +46,14 @@ class GantryProcess {
   std::string output() const { return stdout_text() + stderr_text(); }
   // Polls the output until it contains `needle`.
   bool wait_for_output(const std::string& needle, milliseconds timeout = milliseconds(30000)) const;
+  // The address a failed start could not bind because something else holds
+  // it ("127.0.0.1:PORT" from gantry's "cannot bind ...: Address already in
+  // use", or nginx's "bind() to ... failed (98: ...)"), or "" if that is not
+  // why it failed.
+  std::string address_in_use() const;
+  // The access-log line (stdout) of the first request for `target`, waiting
+  // up to `wait` for it; "" if it never came.
+  std::string access_line(const std::string& target, milliseconds wait = milliseconds(10000)) const;
   // A summary for failure messages: state plus the tail of the output.
   std::string describe();
   const std::string& config_path() const { return config_; }

@@ -7,7 +7,7 @@
 #include "harness/free_port.h"
 #include "harness/gantry_process.h"
 #include "harness/http_message.h"
-#include "harness/json.h"
+#include "harness/latin1.h"
 #include "harness/message_reader.h"
 #include "harness/nginx_backend.h"
 #include "harness/paths.h"
@@ -16,3 +16,4 @@
 #include "harness/recording_backend.h"
 #include "harness/subprocess.h"
 #include "harness/temp_dir.h"
+#include "requirements.h"

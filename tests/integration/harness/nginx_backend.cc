@@ -32,7 +32,9 @@ void NginxBackend::add_return(const std::string& path, int status, const std::st
 void NginxBackend::add_server_directive(const std::string& line) { directives_.push_back(line); }
 
 bool NginxBackend::start() {
-  // Retry a few times: the port may be taken between picking and binding.
+  // `reuseport` lets nginx bind next to free_port()'s reservation (see
+  // free_port.h). Retry a few times anyway, on a new port, in case another
+  // program holds this one.
   for (int attempt = 0; attempt < 5; ++attempt) {
     port_ = free_port();
     std::ostringstream c;
@@ -45,7 +47,8 @@ bool NginxBackend::start() {
       << "  uwsgi_temp_path " << dir_ << "/tmp/uwsgi;\n"
       << "  scgi_temp_path " << dir_ << "/tmp/scgi;\n"
       << "  keepalive_requests 100000;\n"
-      << "  server {\n    listen 127.0.0.1:" << port_ << ";\n    root " << dir_ << "/www;\n";
+      << "  server {\n    listen 127.0.0.1:" << port_ << " reuseport;\n"
+      << "    root " << dir_ << "/www;\n";
     for (const auto& d : directives_) c << "    " << d << "\n";
     c << "  }\n}\n";
     std::string conf = dir_ + "/nginx.conf";
@@ -54,7 +57,7 @@ bool NginxBackend::start() {
                      dir_ + "/stderr.log"))
       return false;
     for (int i = 0; i < 500 && proc_.running(); ++i) {
-      if (port_accepts(port_)) return true;
+      if (process_listens_on(proc_.pid(), port_)) return true;
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     proc_.kill_and_wait();

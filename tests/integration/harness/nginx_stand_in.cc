@@ -104,7 +104,9 @@ std::string translate_to_nginx(const std::string& toml_path, const std::string& 
     for (const auto& l : *ls) {
       const toml::table* lt = l.as_table();
       if (lt == nullptr) continue;
-      o << "  server {\n    listen " << (*lt)["bind"].value_or(std::string("127.0.0.1:1")) << ";\n";
+      // reuseport: binds next to free_port()'s reservation, as gantry does.
+      o << "  server {\n    listen " << (*lt)["bind"].value_or(std::string("127.0.0.1:1"))
+        << " reuseport;\n";
       const toml::array* routes = root["route"].as_array();
       if (routes == nullptr || routes->empty()) {
         o << "    location / { proxy_pass http://b_" << first_backend << "; }\n";

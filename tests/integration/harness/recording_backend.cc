@@ -96,6 +96,11 @@ size_t RecordingBackend::aborted_request_count() const {
   return aborted_;
 }
 
+std::string RecordingBackend::bytes_after_close() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return after_close_;
+}
+
 bool RecordingBackend::wait_for_requests(size_t n, milliseconds timeout) const {
   std::unique_lock<std::mutex> lock(mu_);
   return cv_.wait_for(lock, timeout, [&] { return requests_.size() >= n; });
@@ -114,6 +119,7 @@ void RecordingBackend::clear() {
   connections_ = 0;
   complete_ = 0;
   aborted_ = 0;
+  after_close_.clear();
 }
 
 void RecordingBackend::accept_loop() {
@@ -204,7 +210,12 @@ void RecordingBackend::serve(int fd, size_t conn_id) {
         cv_.notify_all();
       }
       bool keep_open = true;
-      if (!respond(fd, r, &keep_open) || !keep_open) open = false;
+      bool hold_open = false;
+      if (!respond(fd, r, &keep_open, &hold_open) || !keep_open) open = false;
+      if (hold_open) {
+        hold_until_peer_closes(fd, conn_id);
+        eof = true;
+      }
     }
     if (eof) open = false;
   }
@@ -212,6 +223,25 @@ void RecordingBackend::serve(int fd, size_t conn_id) {
   std::lock_guard<std::mutex> lock(mu_);
   --open_;
   cv_.notify_all();
+}
+
+// After an answer that closed the connection: the socket stays open and
+// anything the peer still sends is recorded, until it closes its side.
+void RecordingBackend::hold_until_peer_closes(int fd, size_t conn_id) {
+  char buf[16384];
+  while (!stop_) {
+    pollfd p{fd, POLLIN, 0};
+    int pr = ::poll(&p, 1, 50);
+    if (pr < 0 && errno != EINTR) return;
+    if (pr <= 0) continue;
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+    if (n <= 0) return;
+    note_raw(conn_id, buf, static_cast<size_t>(n));
+    std::lock_guard<std::mutex> lock(mu_);
+    after_close_.append(buf, static_cast<size_t>(n));
+    cv_.notify_all();
+  }
 }
 
 bool RecordingBackend::sleep_unless_stopped(milliseconds d) {
@@ -227,7 +257,8 @@ bool RecordingBackend::send_all(int fd, const char* data, size_t len) {
   return send_all_until_stopped(fd, data, len, stop_);
 }
 
-bool RecordingBackend::respond(int fd, const RecordedRequest& req, bool* keep_open) {
+bool RecordingBackend::respond(int fd, const RecordedRequest& req, bool* keep_open,
+                               bool* hold_open) {
   ResponseHandler handler;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -242,14 +273,21 @@ bool RecordingBackend::respond(int fd, const RecordedRequest& req, bool* keep_op
   bool close = r.close_after || r.omit_content_length ||
                iequals(req.header("Connection"), "close") || req.version == "HTTP/1.0";
   const uint64_t body_len = r.generated_body_size > 0 ? r.generated_body_size : r.body.size();
+  const bool http10 = r.version == "HTTP/1.0";
 
-  std::string head = "HTTP/1.1 " + std::to_string(r.status) + " " +
+  std::string head = r.version + " " + std::to_string(r.status) + " " +
                      (r.reason.empty() ? reason_phrase(r.status) : r.reason) + "\r\n";
   bool has_connection = false;
+  bool says_keep_alive = false;
   for (const auto& h : r.headers) {
     head += h.first + ": " + h.second + "\r\n";
-    if (iequals(h.first, "Connection")) has_connection = true;
+    if (iequals(h.first, "Connection")) {
+      has_connection = true;
+      says_keep_alive = to_lower(h.second).find("keep-alive") != std::string::npos;
+    }
   }
+  // HTTP/1.0 closes by default: no Connection header needed to say so.
+  if (http10 && !says_keep_alive) close = true;
   bool bodiless_status = r.status == 204 || r.status == 304 || r.status < 200;
   if (!bodiless_status) {
     if (r.chunked) {
@@ -258,7 +296,7 @@ bool RecordingBackend::respond(int fd, const RecordedRequest& req, bool* keep_op
       head += "Content-Length: " + std::to_string(body_len) + "\r\n";
     }
   }
-  if (close && !has_connection) head += "Connection: close\r\n";
+  if (close && !has_connection && !http10) head += "Connection: close\r\n";
   head += "\r\n";
   if (!send_all(fd, head.data(), head.size())) return false;
 
@@ -278,6 +316,7 @@ bool RecordingBackend::respond(int fd, const RecordedRequest& req, bool* keep_op
     if (r.chunked && !send_all(fd, "0\r\n\r\n", 5)) return false;
   }
   *keep_open = !close;
+  *hold_open = close && r.hold_open_after_close;
   return true;
 }
 

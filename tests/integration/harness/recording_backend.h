@@ -20,6 +20,7 @@
 namespace gantry::itest {
 
 struct ScriptedResponse {
+  std::string version = "HTTP/1.1";  // "HTTP/1.0": closes unless it says keep-alive
   int status = 200;
   std::string reason;  // empty: the standard phrase
   HeaderList headers;
@@ -34,6 +35,12 @@ struct ScriptedResponse {
   bool close_after = false;      // "Connection: close" and close after the response
   bool close_immediately = false;  // close the connection instead of answering
   bool omit_content_length = false;  // delimit the body by closing (implies close_after)
+  // When the answer closes the connection (close_after, or an HTTP/1.0 answer
+  // without keep-alive): keep the socket open instead, and record whatever
+  // still arrives on it (bytes_after_close()). A client must send nothing more
+  // on a connection the server said it closes, whether or not the server has
+  // closed it yet. The socket closes when the client closes it or at stop().
+  bool hold_open_after_close = false;
 };
 
 struct RecordedRequest : HttpMessage {
@@ -75,6 +82,9 @@ class RecordingBackend {
   std::vector<std::string> errors() const;
   // Connections the proxy closed in the middle of a request (aborted bodies).
   size_t aborted_request_count() const;
+  // Bytes that arrived on connections after an answer that closed them
+  // (see ScriptedResponse::hold_open_after_close).
+  std::string bytes_after_close() const;
 
   bool wait_for_requests(size_t n, std::chrono::milliseconds timeout) const;
   bool wait_for_complete_requests(size_t n, std::chrono::milliseconds timeout) const;
@@ -87,7 +97,8 @@ class RecordingBackend {
   struct Conn;
   void accept_loop();
   void serve(int fd, size_t conn_id);
-  bool respond(int fd, const RecordedRequest& req, bool* keep_open);
+  bool respond(int fd, const RecordedRequest& req, bool* keep_open, bool* hold_open);
+  void hold_until_peer_closes(int fd, size_t conn_id);
   bool send_all(int fd, const char* data, size_t len);
   bool sleep_unless_stopped(std::chrono::milliseconds d);
   void note_raw(size_t conn_id, const char* data, size_t len);
@@ -110,6 +121,7 @@ class RecordingBackend {
   size_t open_ = 0;
   size_t complete_ = 0;
   size_t aborted_ = 0;
+  std::string after_close_;
 };
 
 }  // namespace gantry::itest
