@@ -55,8 +55,8 @@ void add_missing_module_configs(toml::table* doc) {
 }
 
 void read_globals(const Section& top, Config* cfg) {
-  top.allow_only({"workers", "shutdown_timeout", "modules_dir", "log", "timeouts", "limits",
-                  "proxy", "module", "listener", "backend", "route"});
+  top.allow_only({"workers", "shutdown_timeout", "modules_dir", "user", "group", "log",
+                  "timeouts", "limits", "proxy", "module", "listener", "backend", "route"});
   if (auto w = top.integer("workers", 1, 256)) {
     cfg->workers = static_cast<uint32_t>(*w);
   } else {
@@ -146,6 +146,7 @@ Result<std::shared_ptr<const Config>> build(std::shared_ptr<toml::table> doc,
     add_missing_module_configs(doc.get());
     Section top(*doc, "");
     read_globals(top, cfg.get());
+    detail::read_run_as(top, cfg.get());
     detail::read_modules(top, cfg.get());
     detail::read_listeners(top, cfg.get());
     detail::read_backends(top, cfg.get());

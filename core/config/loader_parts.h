@@ -21,6 +21,8 @@ void read_modules(const Section& top, Config* cfg);
 void read_listeners(const Section& top, Config* cfg);
 void read_backends(const Section& top, Config* cfg);
 void read_routes(const Section& top, Config* cfg);
+// Top-level `user` and `group` (loader_identity.cc).
+void read_run_as(const Section& top, Config* cfg);
 
 }  // namespace gantry::config::detail
 
