@@ -9,6 +9,7 @@
 #include "doctor/doctor.h"
 #include "loop/main_thread.h"
 #include "loop/main_thread_internal.h"
+#include "loop/worker_barrier.h"
 #include "net/listen_socket.h"
 #include "proxy/host_runtime.h"
 #include "util/log.h"
@@ -44,6 +45,9 @@ int Server::run() {
   for (auto& w : workers_) w->start();
   GLOG_INFO("gantry %s started: %u worker(s), config %s", GANTRY_VERSION, nworkers_,
             config_path_.c_str());
+  // Workers listen before their loops start, so connections are accepted now.
+  notifier_.ready("serving generation " + std::to_string(current_->generation_id) + " with " +
+                  std::to_string(nworkers_) + " worker(s)");
   uv_run(&loop_, UV_RUN_DEFAULT);
   for (auto& w : workers_) w->join();
   loop::detach_main_queue();
@@ -66,13 +70,20 @@ void Server::on_signal(uv_signal_t* h, int signum) {
 void Server::reload() {
   if (shutting_down_) return;
   GLOG_INFO("reloading %s", config_path_.c_str());
+  notifier_.reloading("reloading " + config_path_);
+  std::string outcome;
   if (apply_config(false)) {
     GLOG_INFO("reload complete: generation %llu",
               static_cast<unsigned long long>(current_->generation_id));
+    outcome = "reload complete: serving generation ";
   } else {
     GLOG_ERROR("reload failed: still serving generation %llu",
                static_cast<unsigned long long>(current_->generation_id));
+    outcome = "reload failed (see the log): still serving generation ";
   }
+  outcome += std::to_string(current_->generation_id);
+  // Ready again once every worker listens on what the outcome says.
+  loop::after_workers(worker_ptrs_, [this, outcome] { notifier_.ready(outcome); });
 }
 
 // Everything that can fail happens before any worker sees the new
@@ -190,6 +201,7 @@ bool Server::apply_config(bool initial) {
 void Server::begin_shutdown(const char* why) {
   if (shutting_down_) return;
   shutting_down_ = true;
+  notifier_.stopping(std::string(why) + ": draining connections");
   GLOG_INFO("%s: draining connections (deadline %llu ms)", why,
             static_cast<unsigned long long>(current_->cfg->shutdown_timeout));
   uv_signal_stop(&sig_hup_);
