@@ -12,6 +12,7 @@
 #include "loop/worker_barrier.h"
 #include "net/listen_socket.h"
 #include "proxy/host_runtime.h"
+#include "service/privileges.h"
 #include "util/log.h"
 
 namespace gantry::proxy {
@@ -30,6 +31,14 @@ int Server::run() {
     loop::detach_main_queue();
     uv_run(&loop_, UV_RUN_DEFAULT);
     return 1;
+  }
+  // Root was needed to bind; it is given up before any worker thread exists
+  // (capabilities are per thread) and before a first connection is accepted.
+  std::string not_dropped = service::drop_privileges(current_->cfg->run_as);
+  if (!not_dropped.empty()) {
+    GLOG_ERROR("cannot switch user/group: %s; exiting rather than serving with privileges",
+               not_dropped.c_str());
+    _exit(1);
   }
   uv_signal_init(&loop_, &sig_hup_);
   uv_signal_init(&loop_, &sig_term_);
@@ -71,8 +80,10 @@ void Server::reload() {
   if (shutting_down_) return;
   GLOG_INFO("reloading %s", config_path_.c_str());
   notifier_.reloading("reloading " + config_path_);
+  std::shared_ptr<const Snapshot> before = current_;
   std::string outcome;
   if (apply_config(false)) {
+    service::warn_if_identity_changed(before->cfg->run_as, current_->cfg->run_as);
     GLOG_INFO("reload complete: generation %llu",
               static_cast<unsigned long long>(current_->generation_id));
     outcome = "reload complete: serving generation ";
