@@ -18,6 +18,7 @@ void usage(FILE* out) {
                "       gantry -t [-c FILE]     check a configuration and exit 0/1\n"
                "       gantry modules [DIR]    list the modules in DIR (default: modules dir)\n"
                "       gantry doctor [-c FILE] [--root DIR] [--write-sysctl FILE]\n"
+               "                     [--write-systemd FILE]\n"
                "                               check kernel settings for a proxy\n"
                "       gantry -v               print the version\n"
                "signals: HUP reloads the configuration; TERM, QUIT, INT drain and exit\n");
