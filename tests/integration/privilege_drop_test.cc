@@ -97,11 +97,17 @@ class PrivilegeDropTest : public IntegrationTest {
     return write_config("user = \"nobody\"\n" + proxy_config_template({backend.address()}, extra));
   }
 
+  void serve_reload_and_stop(const std::string& launcher, const std::string& bounding);
+
   std::string nobody_uid_, nobody_gid_;
   std::unique_ptr<GantryProcess> proc_;
 };
 
-TEST_F(PrivilegeDropTest, RunsAsNobodyServesAndBindsAPrivilegedPortOnReload) {
+// Starts gantry (through `launcher` when set) as nobody, checks every
+// thread's credentials, a request, a reload that binds a port below 1024,
+// and a clean exit. `bounding` is the CapBnd gantry should end with.
+void PrivilegeDropTest::serve_reload_and_stop(const std::string& launcher,
+                                              const std::string& bounding) {
   RecordingBackend backend("served by nobody");
   ASSERT_TRUE(backend.start());
   // A path socket in a directory nobody cannot write to: gantry connects it
@@ -111,9 +117,12 @@ TEST_F(PrivilegeDropTest, RunsAsNobodyServesAndBindsAPrivilegedPortOnReload) {
   ASSERT_EQ(::chmod(manager.name().c_str(), 0700), 0);
   std::string config = config_as_nobody(backend);
   ::setenv("NOTIFY_SOCKET", manager.name().c_str(), 1);
+  if (!launcher.empty()) ::setenv("GANTRY_ITEST_BINARY", launcher.c_str(), 1);
   proc_ = std::make_unique<GantryProcess>(config, tmp().path());
-  ASSERT_TRUE(proc_->start());
+  bool started = proc_->start();
   ::unsetenv("NOTIFY_SOCKET");
+  ::unsetenv("GANTRY_ITEST_BINARY");
+  ASSERT_TRUE(started);
   ASSERT_EQ(manager.receive(), "READY=1\nSTATUS=serving generation 1 with 1 worker(s)");
 
   // The main thread and every worker: nobody, CAP_NET_BIND_SERVICE (bit 10) only.
@@ -130,6 +139,8 @@ TEST_F(PrivilegeDropTest, RunsAsNobodyServesAndBindsAPrivilegedPortOnReload) {
     EXPECT_EQ(st["CapInh"], "0000000000000000") << "thread " << tid;
     EXPECT_EQ(st["CapAmb"], "0000000000000000") << "thread " << tid;
   }
+  auto main_thread = proc_status("/proc/" + std::to_string(proc_->pid()) + "/status");
+  EXPECT_EQ(main_thread["CapBnd"], bounding);
   auto r = itest::exchange(port(), get_request("/"));
   ASSERT_TRUE(r.ok()) << to_string(r.status);
   EXPECT_EQ(r.response.status, 200);
@@ -157,6 +168,24 @@ TEST_F(PrivilegeDropTest, RunsAsNobodyServesAndBindsAPrivilegedPortOnReload) {
   auto st = proc_->wait_exit(milliseconds(60000));
   ASSERT_TRUE(st.has_value());
   EXPECT_TRUE(st->ok()) << st->str();
+}
+
+TEST_F(PrivilegeDropTest, RunsAsNobodyServesAndBindsAPrivilegedPortOnReload) {
+  // Started with every capability: the bounding set narrows to the one kept.
+  serve_reload_and_stop("", "0000000000000400");
+}
+
+// What gantry.service gives the process: NoNewPrivileges and a bounding set
+// of CAP_NET_BIND_SERVICE, CAP_SETUID and CAP_SETGID (setpriv stands in for
+// systemd). Without CAP_SETPCAP the bounding set stays as the manager set it.
+TEST_F(PrivilegeDropTest, UnderTheUnitsBoundingSetAndNoNewPrivileges) {
+  std::string launcher = tmp().write(
+      "gantry-under-unit-caps",
+      "#!/bin/sh\nexec setpriv --no-new-privs --bounding-set -all,+net_bind_service,+setuid,"
+      "+setgid --inh-caps -all " + gantry_binary() + " \"$@\"\n");
+  ASSERT_EQ(::chmod(launcher.c_str(), 0755), 0);
+  serve_reload_and_stop(launcher, "00000000000004c0");
+  EXPECT_NE(proc_->output().find("now running as user nobody"), std::string::npos);
 }
 
 TEST_F(PrivilegeDropTest, UnknownUserIsAConfigErrorWithItsLine) {
