@@ -14,32 +14,16 @@
 
 #include <cerrno>
 #include <fstream>
-#include <map>
 
 #include "harness/harness.h"
 #include "notify_socket.h"
+#include "proc_status.h"
 
 namespace gantry::itest {
 namespace {
 
 using test::NotifySocket;
-
-// "Uid", "Gid", "CapEff"... of one /proc/<pid>[/task/<tid>]/status file.
-std::map<std::string, std::string> proc_status(const std::string& path) {
-  std::map<std::string, std::string> fields;
-  std::ifstream f(path);
-  std::string line;
-  while (std::getline(f, line)) {
-    size_t colon = line.find(':');
-    if (colon == std::string::npos) continue;
-    // The kernel ends some lines (Groups) with a space.
-    size_t start = line.find_first_not_of(" \t", colon + 1);
-    size_t end = line.find_last_not_of(" \t");
-    fields[line.substr(0, colon)] =
-        start == std::string::npos ? "" : line.substr(start, end + 1 - start);
-  }
-  return fields;
-}
+using test::proc_status;
 
 std::vector<std::string> thread_ids(pid_t pid) {
   std::vector<std::string> ids;

@@ -15,11 +15,11 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <functional>
 #include <string>
 
 #include "config/loader.h"
+#include "proc_status.h"
 
 namespace gantry::service {
 namespace {
@@ -57,19 +57,9 @@ config::RunAs run_as(const std::string& keys) {
   return (*cfg)->run_as;
 }
 
-// "Uid:", "Gid:", "CapEff:"... from /proc/self/status, values only.
+// "Uid", "Gid", "CapEff"... of the calling process.
 std::string status_field(const std::string& key) {
-  std::ifstream f("/proc/self/status");
-  std::string line;
-  while (std::getline(f, line)) {
-    if (line.compare(0, key.size() + 1, key + ":") == 0) {
-      // The kernel ends some lines (Groups) with a space.
-      size_t start = line.find_first_not_of(" \t", key.size() + 1);
-      size_t end = line.find_last_not_of(" \t");
-      return start == std::string::npos ? "" : line.substr(start, end + 1 - start);
-    }
-  }
-  return "<missing>";
+  return gantry::test::proc_status("/proc/self/status")[key];
 }
 
 // Binds 127.0.0.1 on the first free port below 1024: "ok", or the errno text.
