@@ -93,8 +93,12 @@ void Server::reload() {
     outcome = "reload failed (see the log): still serving generation ";
   }
   outcome += std::to_string(current_->generation_id);
-  // Ready again once every worker listens on what the outcome says.
-  loop::after_workers(worker_ptrs_, [this, outcome] { notifier_.ready(outcome); });
+  // Ready again once every worker listens on what the outcome says, unless
+  // a stop began meanwhile: READY after STOPPING would tell systemd the
+  // service runs again.
+  loop::after_workers(worker_ptrs_, [this, outcome] {
+    if (!shutting_down_) notifier_.ready(outcome);
+  });
 }
 
 // Everything that can fail happens before any worker sees the new
