@@ -193,6 +193,9 @@ TEST_F(PrivilegeDropTest, AReloadCannotChangeTheUser) {
   RecordingBackend backend("ok");
   ASSERT_TRUE(backend.start());
   ASSERT_TRUE(start_gantry(config_as_nobody(backend)));
+  // The port accepts before the signal handlers exist: a SIGHUP sent in
+  // between would end the process.
+  ASSERT_TRUE(gantry().wait_for_output("started: 1 worker(s)"));
   write_config("user = \"daemon\"\n" + proxy_config_template({backend.address()}, ""));
   ASSERT_TRUE(gantry().reload());
   ASSERT_TRUE(gantry().wait_for_output("reload complete"));
