@@ -22,6 +22,7 @@ void usage(FILE* out) {
                "                               list the core's config keys (as Markdown tables,\n"
                "                               or FILE with its key tables regenerated)\n"
                "       gantry doctor [-c FILE] [--root DIR] [--write-sysctl FILE]\n"
+               "                     [--write-systemd FILE]\n"
                "                               check kernel settings for a proxy\n"
                "       gantry -v               print the version\n"
                "signals: HUP reloads the configuration; TERM, QUIT, INT drain and exit\n");

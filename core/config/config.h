@@ -133,6 +133,19 @@ struct ModuleEntry {
   SourcePos pos;
 };
 
+// Who the process becomes once its listening sockets exist (top-level
+// `user` and `group`). Names are resolved when the config loads, so an
+// unknown one is a config error, not a failure at start.
+struct RunAs {
+  std::string user;   // as written; empty: keep the starting user
+  std::string group;  // as written; empty: the user's primary group, or keep
+  bool set_uid = false;
+  bool set_gid = false;
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+  SourcePos pos;  // of `user`, else of `group`
+};
+
 struct Config {
   std::string file;  // path of the main config file
   std::string dir;   // its directory
@@ -144,6 +157,7 @@ struct Config {
   Timeouts timeouts;
   Limits limits;
   ProxyOptions proxy;
+  RunAs run_as;
   std::vector<ModuleEntry> modules;  // in config order = hook order
   std::vector<Listener> listeners;
   std::vector<Backend> backends;

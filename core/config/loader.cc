@@ -54,7 +54,9 @@ Result<std::shared_ptr<const Config>> build(std::shared_ptr<toml::table> doc,
   try {
     add_missing_module_configs(doc.get());
     cfg->modules_dir = default_modules_dir();  // before [[module]] reads it
-    schema::apply(schema::kTop, Section(*doc, ""), *cfg, cfg.get());
+    Section top(*doc, "");
+    schema::apply(schema::kTop, top, *cfg, cfg.get());
+    detail::check_run_as(top, *cfg);
     if (cfg->workers == 0) {
       unsigned n = std::thread::hardware_concurrency();
       cfg->workers = n == 0 ? 1 : (n > 256 ? 256 : n);

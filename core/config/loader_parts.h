@@ -18,6 +18,12 @@ using schema::Value;
 void read_access_log(const Value& v, Config* cfg);
 void read_limits(const Value& v, Config* cfg);
 
+// loader_identity.cc: top-level `user` and `group`, and the check across them
+// once both are read.
+void read_user(const Value& v, Config* cfg);
+void read_group(const Value& v, Config* cfg);
+void check_run_as(const Section& top, const Config& cfg);
+
 // loader_modules.cc
 void read_modules(const Value& v, Config* cfg);
 void read_module_path(const Value& v, ModuleEntry* m);

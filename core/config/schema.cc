@@ -250,6 +250,13 @@ constexpr Key<Config> kTopKeys[] = {
             "(`<prefix>/lib/gantry/modules`)"),
       "Where bare module names are looked up.", kNonEmpty},
      field<&Config::modules_dir>},
+    {{"user", Type::kString, prose("the starting user"),
+      "Once the listeners are bound, run as this user (name or id), keeping only "
+      "`CAP_NET_BIND_SERVICE`.", kNonEmpty},
+     reader(read_user)},
+    {{"group", Type::kString, prose("the user's primary group"),
+      "Run as this group (name or id).", kNonEmpty},
+     reader(read_group)},
     {{"log", Type::kTable, kNoDefault, "Access and error logs (the `log.*` keys)."},
      nested_here<kLog>},
     {{"timeouts", Type::kTable, kNoDefault,

@@ -21,14 +21,18 @@ struct Options {
   std::string config_file;
   std::string root;
   std::string sysctl_out;
+  std::string systemd_out;
 };
 
 void usage(FILE* out) {
   std::fprintf(out,
                "usage: gantry doctor [-c FILE] [--root DIR] [--write-sysctl FILE]\n"
+               "                     [--write-systemd FILE]\n"
                "  -c FILE              check against this config's listeners, backends, limits\n"
                "  --root DIR           read /proc and /sys below DIR (default: /)\n"
                "  --write-sysctl FILE  write a sysctl.d drop-in with the recommended values\n"
+               "  --write-systemd FILE write a gantry.service drop-in with the LimitNOFILE the\n"
+               "                       config needs\n"
                "Changes nothing on the system. Exit: 0 nothing to fix, 1 something to fix, 2 "
                "error.\n");
 }
@@ -49,6 +53,7 @@ int parse_args(int argc, char** argv, Options* o) {
     bool ok = (a == "-c" || a == "--config")   ? value(&o->config_file)
               : a == "--root"                  ? value(&o->root)
               : a == "--write-sysctl"          ? value(&o->sysctl_out)
+              : a == "--write-systemd"         ? value(&o->systemd_out)
                                                : false;
     if (!ok) {
       std::fprintf(stderr, "doctor: bad argument '%s'\n", a.c_str());
@@ -84,7 +89,8 @@ int main(int argc, char** argv) {
     cfg = loaded.value();
   }
   SystemView sys(o.root);
-  Findings findings = run_all_checks(sys, demand_of(*cfg));
+  Demand demand = demand_of(*cfg);
+  Findings findings = run_all_checks(sys, demand);
   std::string header = "gantry doctor (root " + (o.root.empty() ? std::string("/") : o.root) +
                        ", config " + (o.config_file.empty() ? "defaults" : o.config_file) + ")";
   print_report(findings, header, stdout);
@@ -95,6 +101,17 @@ int main(int argc, char** argv) {
       return 2;
     }
     std::printf("\nwrote %s\n", o.sysctl_out.c_str());
+  }
+  if (!o.systemd_out.empty()) {
+    std::string err;
+    auto nr_open = sys.sysctl_int("fs.nr_open");
+    uint64_t ceiling = nr_open && *nr_open > 0 ? static_cast<uint64_t>(*nr_open) : 0;
+    if (!write_systemd_dropin(demand.file_descriptors, ceiling, o.systemd_out, &err)) {
+      std::fprintf(stderr, "doctor: %s\n", err.c_str());
+      return 2;
+    }
+    std::printf("\nwrote %s (LimitNOFILE=%llu)\n", o.systemd_out.c_str(),
+                static_cast<unsigned long long>(demand.file_descriptors));
   }
   std::fflush(stdout);
   for (const auto& f : findings) {

@@ -60,6 +60,31 @@ bool write_sysctl_dropin(const Findings& findings, const std::string& path, std:
   return true;
 }
 
+bool write_systemd_dropin(uint64_t nofile, uint64_t nr_open, const std::string& path,
+                          std::string* error) {
+  std::ofstream out(path, std::ios::trunc);
+  if (!out) {
+    *error = path + ": " + std::strerror(errno);
+    return false;
+  }
+  out << "# Written by `gantry doctor --write-systemd`: the open-files limit this config\n"
+         "# needs (two descriptors per proxied connection: workers x max_connections x 2,\n"
+         "# plus room for listeners, logs and modules). Install as\n"
+         "# /etc/systemd/system/gantry.service.d/limits.conf, then run\n"
+         "# `systemctl daemon-reload` and restart gantry.\n";
+  if (nr_open != 0 && nofile > nr_open) {
+    out << "# This is above fs.nr_open (" << nr_open << "), the most a process may open:\n"
+        << "# raise it first (sysctl -w fs.nr_open=" << nofile << ") or systemd cannot apply it.\n";
+  }
+  out << "[Service]\nLimitNOFILE=" << nofile << "\n";
+  out.flush();
+  if (!out) {
+    *error = path + ": write failed";
+    return false;
+  }
+  return true;
+}
+
 std::string summary_line(const Finding& f) {
   return f.key + "=" + f.value + " (recommended " + f.recommended + ": " + f.why +
          ") fix: " + f.fix;

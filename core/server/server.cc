@@ -11,8 +11,10 @@
 #include "loop/main_thread_internal.h"
 #include "downstream/host_conn.h"
 #include "exchange/host_stream.h"
+#include "loop/worker_barrier.h"
 #include "module_loader/host_services.h"
 #include "net/listen_socket.h"
+#include "service/privileges.h"
 #include "util/log.h"
 
 namespace gantry::server {
@@ -34,6 +36,14 @@ int Server::run() {
     uv_run(&loop_, UV_RUN_DEFAULT);
     return 1;
   }
+  // Root was needed to bind; it is given up before any worker thread exists
+  // (capabilities are per thread) and before a first connection is accepted.
+  std::string not_dropped = service::drop_privileges(current_->cfg->run_as);
+  if (!not_dropped.empty()) {
+    GLOG_ERROR("cannot switch user/group: %s; exiting rather than serving with privileges",
+               not_dropped.c_str());
+    _exit(1);
+  }
   uv_signal_init(&loop_, &sig_hup_);
   uv_signal_init(&loop_, &sig_term_);
   uv_signal_init(&loop_, &sig_int_);
@@ -48,6 +58,9 @@ int Server::run() {
   for (auto& w : workers_) w->start();
   GLOG_INFO("gantry %s started: %u worker(s), config %s", GANTRY_VERSION, nworkers_,
             config_path_.c_str());
+  // Workers listen before their loops start, so connections are accepted now.
+  notifier_.ready("serving generation " + std::to_string(current_->generation_id) + " with " +
+                  std::to_string(nworkers_) + " worker(s)");
   uv_run(&loop_, UV_RUN_DEFAULT);
   for (auto& w : workers_) w->join();
   loop::detach_main_queue();
@@ -70,13 +83,26 @@ void Server::on_signal(uv_signal_t* h, int signum) {
 void Server::reload() {
   if (shutting_down_) return;
   GLOG_INFO("reloading %s", config_path_.c_str());
+  notifier_.reloading("reloading " + config_path_);
+  std::shared_ptr<const runtime::Snapshot> before = current_;
+  std::string outcome;
   if (apply_config(false)) {
+    service::warn_if_identity_changed(before->cfg->run_as, current_->cfg->run_as);
     GLOG_INFO("reload complete: generation %llu",
               static_cast<unsigned long long>(current_->generation_id));
+    outcome = "reload complete: serving generation ";
   } else {
     GLOG_ERROR("reload failed: still serving generation %llu",
                static_cast<unsigned long long>(current_->generation_id));
+    outcome = "reload failed (see the log): still serving generation ";
   }
+  outcome += std::to_string(current_->generation_id);
+  // Ready again once every worker listens on what the outcome says, unless
+  // a stop began meanwhile: READY after STOPPING would tell systemd the
+  // service runs again.
+  loop::after_workers(worker_ptrs_, [this, outcome] {
+    if (!shutting_down_) notifier_.ready(outcome);
+  });
 }
 
 // Everything that can fail happens before any worker sees the new
@@ -194,6 +220,7 @@ bool Server::apply_config(bool initial) {
 void Server::begin_shutdown(const char* why) {
   if (shutting_down_) return;
   shutting_down_ = true;
+  notifier_.stopping(std::string(why) + ": draining connections");
   GLOG_INFO("%s: draining connections (deadline %llu ms)", why,
             static_cast<unsigned long long>(current_->cfg->shutdown_timeout));
   uv_signal_stop(&sig_hup_);

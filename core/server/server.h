@@ -12,6 +12,7 @@
 #include "loop/worker.h"
 #include "module_loader/handles.h"
 #include "runtime/snapshot.h"
+#include "service/notify.h"
 #include "upstream/health.h"
 #include "worker/worker_state.h"
 
@@ -45,6 +46,7 @@ class Server {
   std::shared_ptr<const runtime::Snapshot> current_;
   std::unique_ptr<upstream::HealthChecker> health_;
   uint64_t next_generation_ = 1;
+  service::Notifier notifier_ = service::Notifier::from_environment();
   uint32_t nworkers_ = 0;
   size_t stopped_workers_ = 0;
   bool shutting_down_ = false;

@@ -94,6 +94,32 @@ TEST(DoctorCli, NothingToFixExitsZero) {
   EXPECT_NE(slurp(dropin).find("# Nothing to change."), std::string::npos);
 }
 
+TEST(DoctorCli, WritesSystemdDropInWithTheLimitTheConfigNeeds) {
+  FakeRoot root;
+  root.lay_tuned_metal();
+  root.sysctl("fs.nr_open", "1048576");
+  std::string cfg = write_config(root, big_config_text());  // 4 workers x 10000 connections
+  std::string dropin = root.dir() + "/limits.conf";
+  DoctorRun r = doctor({"-c", cfg, "--root", root.dir(), "--write-systemd", dropin});
+  EXPECT_EQ(r.rc, 0) << r.out;
+  EXPECT_NE(r.out.find("wrote " + dropin + " (LimitNOFILE=80256)"), std::string::npos) << r.out;
+  std::string text = slurp(dropin);
+  EXPECT_NE(text.find("\n[Service]\nLimitNOFILE=80256\n"), std::string::npos) << text;
+  EXPECT_EQ(text.find("nr_open"), std::string::npos) << text;
+
+  // A limit the kernel's per-process ceiling does not allow says so.
+  root.sysctl("fs.nr_open", "65536");
+  r = doctor({"-c", cfg, "--root", root.dir(), "--write-systemd", dropin});
+  text = slurp(dropin);
+  EXPECT_NE(text.find("above fs.nr_open (65536)"), std::string::npos) << text;
+  EXPECT_NE(text.find("sysctl -w fs.nr_open=80256"), std::string::npos) << text;
+  EXPECT_NE(text.find("\nLimitNOFILE=80256\n"), std::string::npos) << text;
+
+  DoctorRun unwritable =
+      doctor({"--root", root.dir(), "--write-systemd", root.dir() + "/no/such/dir/x"});
+  EXPECT_EQ(unwritable.rc, 2);
+}
+
 TEST(DoctorCli, BadArgumentsAndConfigsExitTwo) {
   FakeRoot root;
   EXPECT_EQ(doctor({"--bogus"}).rc, 2);
