@@ -44,7 +44,13 @@ void add_sticky_cookie(Head* resp, Arena& arena, std::string_view name, std::str
   v.reserve(name.size() + value.size() + 24);
   v.append(name).append("=").append(value).append("; Path=/; HttpOnly");
   resp->add(arena, "Set-Cookie", v);
-  if (resp->find("cache-control") == nullptr) resp->add(arena, "Cache-Control", "private");
+  // A response a shared cache may store would hand this client's server to
+  // every other client: unless the server already keeps it out of shared
+  // caches, it becomes private.
+  for (size_t i = 0; const HeaderField* cc = resp->find("cache-control", i); ++i) {
+    if (list_has_token(cc->value, "private") || list_has_token(cc->value, "no-store")) return;
+  }
+  resp->set(arena, "Cache-Control", "private");
 }
 
 }  // namespace gantry::http

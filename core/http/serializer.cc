@@ -37,8 +37,9 @@ void write_request_head(const Head& req, const ForwardOptions& opts, const Reque
   out->clear();
   out->reserve(512);
   out->append(req.method).append(" ").append(req.target).append(" HTTP/1.1\r\n");
-  if (req.find("host") == nullptr && !w.default_host.empty())
-    append_field(out, "Host", w.default_host);
+  // A request that came without Host (HTTP/1.0) leaves as HTTP/1.1, which
+  // needs one (RFC 9112 3.2); empty when the caller has no name for it.
+  if (req.find("host") == nullptr) append_field(out, "Host", w.default_host);
   std::string xff_joined;
   const HopByHop hop(req);
   for (const HeaderField& h : req.headers) {
