@@ -222,10 +222,8 @@ void Exchange::on_leg_data(const char* p, size_t n) {
 
 bool Exchange::on_response_head() {
   if (!hooks_.response_headers(this)) return false;
-  if (leg_.cookie_server() >= 0) {
-    const config::Backend& b = backend();
-    http::add_sticky_cookie(&http_->resp, http_->arena, b.cookie_name,
-                            b.servers[leg_.cookie_server()].name);
+  if (const upstream::Server* s = leg_.cookie_server()) {
+    http::add_sticky_cookie(&http_->resp, http_->arena, backend().cookie_name, s->name);
   }
   record_.status = http_->resp.status;
   phase_ = Phase::kRelaying;

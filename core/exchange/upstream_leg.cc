@@ -14,19 +14,19 @@ bool UpstreamLeg::start(int backend_index, const upstream::Affinity& a, RequestF
   backend_ = backend_index;
   fwd_ = fwd;
   upstream::Choice c = upstream::choose(snap_.balancers[wc_.index()][backend_], backend(), a);
-  if (c.server < 0) return false;
-  if (c.insert_cookie) cookie_server_ = c.server;
-  if (!attempt(c.server)) retry_or_fail(upstream::Failure::kConnect, 502, "connect_failed");
+  if (c.server == nullptr) return false;
+  if (c.insert_cookie) cookie_server_ = c.server.get();
+  if (!attempt(std::move(c.server))) retry_or_fail(upstream::Failure::kConnect, 502, "connect_failed");
   return true;
 }
 
 // One try at one server: a pooled connection goes on at once, a new one
 // reports through on_upstream_ready / on_upstream_connect_failed.
-bool UpstreamLeg::attempt(int server) {
-  server_ = server;
-  ++attempts_;
-  const upstream::ConnectTarget& t = snap_.targets[backend_][server];
-  record_->server = t.server->address.text;
+bool UpstreamLeg::attempt(std::shared_ptr<upstream::Server> server) {
+  server_ = std::move(server);
+  tried_.push_back(server_.get());
+  const upstream::ConnectTarget& t = server_->target;
+  record_->server = server_->address.text;
   fwd_->restart();
   upstream::Acquired got = upstream::acquire(wc_.pool, t, this, stream_, fwd_->ready_bytes());
   up_ = got.conn;
@@ -103,11 +103,13 @@ void UpstreamLeg::on_upstream_timeout() {
 // Ask the retry policy whether this failure is worth another attempt.
 void UpstreamLeg::retry_or_fail(upstream::Failure f, int status, const char* termination) {
   drop();
-  upstream::AttemptFacts facts{attempts_, backend().servers.size(), fwd_->body_on_wire()};
-  int next = -1;
+  upstream::BalancerState& bal = snap_.balancers[wc_.index()][backend_];
+  upstream::AttemptFacts facts{static_cast<uint32_t>(tried_.size()), bal.set().servers.size(),
+                               fwd_->body_on_wire()};
+  std::shared_ptr<upstream::Server> next;
   switch (upstream::decide_retry(f, facts)) {
     case upstream::RetryAction::kOtherServer:
-      next = upstream::choose_other(snap_.balancers[wc_.index()][backend_], server_);
+      next = upstream::choose_other(bal, tried_);
       break;
     case upstream::RetryAction::kSameServerFresh:
       next = server_;
@@ -115,7 +117,7 @@ void UpstreamLeg::retry_or_fail(upstream::Failure f, int status, const char* ter
     case upstream::RetryAction::kGiveUp:
       break;
   }
-  if (next >= 0 && attempt(next)) return;
+  if (next != nullptr && attempt(std::move(next))) return;
   owner_->on_leg_failed(status, termination);
 }
 

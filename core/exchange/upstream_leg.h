@@ -7,7 +7,9 @@
 #include <uv.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "exchange/exchange_record.h"
 #include "exchange/request_forwarder.h"
@@ -45,8 +47,8 @@ class UpstreamLeg final : public upstream::UpstreamEvents {
   // no server is up.
   bool start(int backend, const upstream::Affinity& a, RequestForwarder* fwd);
   // A server picked for a client without a (valid) stickiness cookie: the
-  // response tells the client, or -1.
-  int cookie_server() const { return cookie_server_; }
+  // response tells the client, or null.
+  const upstream::Server* cookie_server() const { return cookie_server_; }
   net::Conn* conn() const { return up_ != nullptr ? up_->conn() : nullptr; }
   const std::string& server_name() const { return up_->server_name(); }
 
@@ -69,7 +71,7 @@ class UpstreamLeg final : public upstream::UpstreamEvents {
   void on_upstream_timeout() override;
   void on_upstream_drained() override { owner_->on_leg_drained(); }
 
-  bool attempt(int server);
+  bool attempt(std::shared_ptr<upstream::Server> server);
   void retry_or_fail(upstream::Failure f, int status, const char* termination);
   void connected();
   void arm_server_timer();
@@ -83,9 +85,9 @@ class UpstreamLeg final : public upstream::UpstreamEvents {
   RequestForwarder* fwd_ = nullptr;
   upstream::UpstreamConn* up_ = nullptr;
   int backend_ = -1;
-  int server_ = -1;
-  int cookie_server_ = -1;
-  uint32_t attempts_ = 0;
+  std::shared_ptr<upstream::Server> server_;  // held: a removed server lives on while used
+  const upstream::Server* cookie_server_ = nullptr;
+  std::vector<const upstream::Server*> tried_;  // this request's attempts, for redispatch
   Stage stage_ = Stage::kIdle;
 };
 

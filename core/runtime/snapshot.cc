@@ -19,6 +19,47 @@ int Snapshot::listener_index(const std::string& bind_text) const {
   return -1;
 }
 
+std::shared_ptr<upstream::Server> Snapshot::make_server(size_t b, std::string name,
+                                                       config::Address address,
+                                                       uint32_t weight) const {
+  const config::Backend& be = cfg->backends[b];
+  const modules::ScopeState& scope = gen->backends[b];
+  auto srv = std::make_shared<upstream::Server>(std::move(name), std::move(address), weight, workers);
+  srv->pool_key = srv->address.text;
+  if (scope.tls.tctx != nullptr) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "|tls%p", scope.tls.tctx);
+    srv->pool_key += buf;
+  }
+  upstream::ConnectTarget& t = srv->target;
+  t.address = &srv->address;
+  t.pool_key = &srv->pool_key;
+  t.gen = gen.get();
+  t.scope = &scope;
+  t.tls_server_name = &be.tls_server_name;
+  t.keep = {be.keepalive, cfg->timeouts.upstream_idle};
+  t.connect_timeout_ms = be.connect_timeout ? be.connect_timeout : cfg->timeouts.connect;
+  return srv;
+}
+
+void carry_server_state(const Snapshot& from, const Snapshot& to) {
+  for (size_t b = 0; b < to.cfg->backends.size(); ++b) {
+    int ob = from.cfg->backend_index(to.cfg->backends[b].name);
+    if (ob < 0) continue;
+    const upstream::ServerSet& old_set = *from.servers[ob];
+    for (const std::shared_ptr<upstream::Server>& s : to.servers[b]->servers) {
+      int i = old_set.find(s->name);
+      if (i < 0) continue;
+      const upstream::Server& old = *old_set.servers[i];
+      s->set_admin(old.admin());
+      // Without checks in the new config nothing would ever bring it back.
+      if (to.cfg->backends[b].health.enabled) s->set_healthy(old.healthy());
+      s->eject_until(old.ejected_until());
+      if (old.weight() != old.config_weight) s->set_weight(old.weight());
+    }
+  }
+}
+
 Result<std::shared_ptr<const Snapshot>> make_snapshot(std::shared_ptr<modules::Generation> gen,
                                                       uint64_t id, uint32_t workers) {
   auto s = std::make_shared<Snapshot>();
@@ -26,38 +67,12 @@ Result<std::shared_ptr<const Snapshot>> make_snapshot(std::shared_ptr<modules::G
   s->cfg = s->gen->config.get();
   s->generation_id = id;
   const config::Config& cfg = *s->cfg;
-  s->health.resize(cfg.backends.size());
-  for (size_t b = 0; b < cfg.backends.size(); ++b)
-    for (size_t i = 0; i < cfg.backends[b].servers.size(); ++i)
-      s->health[b].servers.push_back(std::make_unique<upstream::ServerHealth>());
-  s->pool_keys.resize(cfg.backends.size());
+  s->workers = workers;
   for (size_t b = 0; b < cfg.backends.size(); ++b) {
-    const modules::ScopeState& scope = s->gen->backends[b];
-    for (const config::Server& srv : cfg.backends[b].servers) {
-      std::string key = srv.address.text;
-      if (scope.tls.tctx != nullptr) {
-        char buf[32];
-        std::snprintf(buf, sizeof buf, "|tls%p", scope.tls.tctx);
-        key += buf;
-      }
-      s->pool_keys[b].push_back(std::move(key));
-    }
-  }
-  // After pool_keys is complete: targets point into it.
-  s->targets.resize(cfg.backends.size());
-  for (size_t b = 0; b < cfg.backends.size(); ++b) {
-    const config::Backend& be = cfg.backends[b];
-    for (size_t i = 0; i < be.servers.size(); ++i) {
-      upstream::ConnectTarget t;
-      t.server = &be.servers[i];
-      t.pool_key = &s->pool_keys[b][i];
-      t.gen = s->gen.get();
-      t.scope = &s->gen->backends[b];
-      t.tls_server_name = &be.tls_server_name;
-      t.keep = {be.keepalive, cfg.timeouts.upstream_idle};
-      t.connect_timeout_ms = be.connect_timeout ? be.connect_timeout : cfg.timeouts.connect;
-      s->targets[b].push_back(t);
-    }
+    auto set = std::make_shared<upstream::ServerSet>();
+    for (const config::Server& srv : cfg.backends[b].servers)
+      set->servers.push_back(s->make_server(b, srv.name, srv.address, srv.weight));
+    s->servers.push_back(std::move(set));
   }
   s->forward.x_forwarded_for = cfg.proxy.x_forwarded_for;
   s->forward.x_forwarded_proto = cfg.proxy.x_forwarded_proto;
@@ -65,7 +80,7 @@ Result<std::shared_ptr<const Snapshot>> make_snapshot(std::shared_ptr<modules::G
   s->balancers.resize(workers);
   for (auto& row : s->balancers)
     for (size_t b = 0; b < cfg.backends.size(); ++b)
-      row.emplace_back(&cfg.backends[b], &s->health[b]);
+      row.emplace_back(&cfg.backends[b], s->servers[b]);
   if (cfg.access_log == "stdout") {
     s->access_fd = STDOUT_FILENO;
   } else if (cfg.access_log == "stderr") {

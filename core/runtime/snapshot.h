@@ -11,22 +11,20 @@
 #include "http/serializer.h"
 #include "upstream/balancer.h"
 #include "upstream/connector.h"
+#include "upstream/server.h"
 
 namespace gantry::runtime {
 
 struct Snapshot {
   std::shared_ptr<modules::Generation> gen;
   const config::Config* cfg = nullptr;
-  // Per backend; the flags inside are atomics written by the health checker.
-  mutable std::vector<upstream::BackendHealth> health;
+  // servers[backend]: the current set, as the main thread sees it. Changes
+  // at run time (admin API, DNS) publish a new set here and to every
+  // worker's balancer row; only the main thread touches this vector.
+  mutable std::vector<std::shared_ptr<const upstream::ServerSet>> servers;
   // balancers[worker][backend]; a worker touches only its own row.
   mutable std::vector<std::vector<upstream::BalancerState>> balancers;
-  // pool_keys[backend][server]: the server's address, plus the transport
-  // context when connections to it are encrypted (a connection made for one
-  // TLS context is never reused for another).
-  std::vector<std::vector<std::string>> pool_keys;
-  // targets[backend][server]: what connecting to a server needs, built once.
-  std::vector<std::vector<upstream::ConnectTarget>> targets;
+  uint32_t workers = 0;
   http::ForwardOptions forward;  // [proxy]
   int access_fd = -1;  // -1: access log off
   bool owns_access_fd = false;
@@ -34,7 +32,19 @@ struct Snapshot {
 
   ~Snapshot();
   int listener_index(const std::string& bind_text) const;
+  // A server for backend `b` of this generation, ready to connect to: its
+  // pool key names the address, plus the transport context when connections
+  // to it are encrypted (a connection made for one TLS context is never
+  // reused for another).
+  std::shared_ptr<upstream::Server> make_server(size_t b, std::string name, config::Address address,
+                                                uint32_t weight) const;
 };
+
+// A reload keeps what operators and checks learnt about servers that stay:
+// admin state, a weight set at run time, health, an ejection in force. The
+// match is by backend and server name. (Servers added at run time are not
+// carried: the config file says what the next generation has.)
+void carry_server_state(const Snapshot& from, const Snapshot& to);
 
 // Builds the runtime part around a generation (opens the access log).
 Result<std::shared_ptr<const Snapshot>> make_snapshot(std::shared_ptr<modules::Generation> gen,

@@ -205,16 +205,30 @@ bool Server::apply_config(bool initial) {
       workers_[w]->post([ws, s, mine] { ws->adopt(s, mine); });
     }
   }
-  if (health_) health_->stop();
-  health_ = std::make_unique<upstream::HealthChecker>(&loop_, (*snap)->cfg, &(*snap)->health);
-  health_->start();
+  if (current_) runtime::carry_server_state(*current_, **snap);
   current_ = *snap;
+  restart_health_checks();
   if (initial) doctor::log_startup_summary(c);
   for (const config::Listener& l : c.listeners)
     if (fresh.count(l.bind.text))
       GLOG_INFO("listening on %s (%s%s)", l.bind.text.c_str(), l.name.c_str(),
                 l.tls.provider.empty() ? "" : (", " + l.tls.provider).c_str());
   return true;
+}
+
+void Server::restart_health_checks() {
+  if (health_) health_->stop();
+  health_ = std::make_unique<upstream::HealthChecker>(&loop_, current_->cfg, current_->servers);
+  health_->start();
+}
+
+void Server::publish_servers(size_t backend, std::shared_ptr<const upstream::ServerSet> set) {
+  std::shared_ptr<const runtime::Snapshot> snap = current_;
+  snap->servers[backend] = set;
+  for (uint32_t w = 0; w < nworkers_; ++w) {
+    workers_[w]->post([snap, w, backend, set] { snap->balancers[w][backend].adopt(set); });
+  }
+  restart_health_checks();
 }
 
 void Server::begin_shutdown(const char* why) {

@@ -25,8 +25,13 @@ class Server {
   // Runs until SIGTERM/SIGQUIT/SIGINT drained the workers. Returns the exit code.
   int run();
 
+ // A new set of servers for backend `backend` of the running generation
+  // (main thread): workers adopt it between requests, health checks follow.
+  void publish_servers(size_t backend, std::shared_ptr<const upstream::ServerSet> set);
+
  private:
   bool apply_config(bool initial);
+  void restart_health_checks();
   void reload();
   void begin_shutdown(const char* why);
   void worker_stopped();

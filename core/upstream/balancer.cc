@@ -1,5 +1,7 @@
 #include "upstream/balancer.h"
 
+#include <algorithm>
+
 namespace gantry::upstream {
 namespace {
 
@@ -17,36 +19,44 @@ uint64_t fnv1a(std::string_view a, std::string_view b) {
 
 }  // namespace
 
-BalancerState::BalancerState(const config::Backend* backend, const BackendHealth* health)
-    : backend_(backend), health_(health), current_(backend->servers.size(), 0) {}
-
-bool BalancerState::is_up(int i) const {
-  return health_ == nullptr || i >= static_cast<int>(health_->servers.size()) ||
-         health_->servers[i]->up.load(std::memory_order_relaxed);
+BalancerState::BalancerState(const config::Backend* backend, std::shared_ptr<const ServerSet> set)
+    : backend_(backend) {
+  adopt(std::move(set));
 }
 
-int BalancerState::find_up(std::string_view name) const {
-  for (size_t i = 0; i < backend_->servers.size(); ++i)
-    if (backend_->servers[i].name == name && is_up(static_cast<int>(i))) return static_cast<int>(i);
-  return -1;
+void BalancerState::adopt(std::shared_ptr<const ServerSet> set) {
+  set_ = std::move(set);
+  current_.assign(set_->servers.size(), 0);
 }
 
-int BalancerState::pick(std::string_view key, int exclude) {
+bool BalancerState::eligible(size_t i, const std::vector<const Server*>& avoid,
+                             uint64_t now) const {
+  const Server* s = set_->servers[i].get();
+  if (!s->takes_new(now) || s->weight() == 0) return false;
+  return std::find(avoid.begin(), avoid.end(), s) == avoid.end();
+}
+
+int BalancerState::find_pinned(std::string_view name) const {
+  int i = set_->find(name);
+  return i >= 0 && set_->servers[i]->takes_pinned(now_ms()) ? i : -1;
+}
+
+int BalancerState::pick(std::string_view key, const std::vector<const Server*>& avoid) {
+  uint64_t now = now_ms();
   if (backend_->balance == config::Balance::kRoundRobin || key.empty())
-    return pick_round_robin(exclude);
-  return pick_hash(key, exclude);
+    return pick_round_robin(avoid, now);
+  return pick_hash(key, avoid, now);
 }
 
-int BalancerState::pick_round_robin(int exclude) {
+int BalancerState::pick_round_robin(const std::vector<const Server*>& avoid, uint64_t now) {
   int best = -1;
   int64_t total = 0;
-  const auto& servers = backend_->servers;
-  for (size_t i = 0; i < servers.size(); ++i) {
-    int idx = static_cast<int>(i);
-    if (idx == exclude || !is_up(idx)) continue;
-    current_[i] += servers[i].weight;
-    total += servers[i].weight;
-    if (best < 0 || current_[i] > current_[best]) best = idx;
+  for (size_t i = 0; i < set_->servers.size(); ++i) {
+    if (!eligible(i, avoid, now)) continue;
+    int64_t w = set_->servers[i]->weight();
+    current_[i] += w;
+    total += w;
+    if (best < 0 || current_[i] > current_[best]) best = static_cast<int>(i);
   }
   if (best >= 0) current_[best] -= total;
   return best;
@@ -54,18 +64,18 @@ int BalancerState::pick_round_robin(int exclude) {
 
 // Rendezvous hashing: the same key keeps its server while that server is up,
 // and a server going down moves only its own keys.
-int BalancerState::pick_hash(std::string_view key, int exclude) {
+int BalancerState::pick_hash(std::string_view key, const std::vector<const Server*>& avoid,
+                             uint64_t now) {
   int best = -1;
   double best_score = -1;
-  const auto& servers = backend_->servers;
-  for (size_t i = 0; i < servers.size(); ++i) {
-    int idx = static_cast<int>(i);
-    if (idx == exclude || !is_up(idx)) continue;
-    uint64_t h = fnv1a(key, servers[i].name);
-    double score = static_cast<double>(h >> 11) * servers[i].weight;
+  for (size_t i = 0; i < set_->servers.size(); ++i) {
+    if (!eligible(i, avoid, now)) continue;
+    const Server& s = *set_->servers[i];
+    uint64_t h = fnv1a(key, s.name);
+    double score = static_cast<double>(h >> 11) * s.weight();
     if (score > best_score) {
       best_score = score;
-      best = idx;
+      best = static_cast<int>(i);
     }
   }
   return best;

@@ -17,8 +17,8 @@ bool run_connect_hooks(const ConnectTarget& t, gantry_stream_t* stream, int fd, 
 bool start_connect(UpstreamConn* u, const ConnectTarget& t, gantry_stream_t* stream,
                    size_t pending) {
   net::Conn* c = u->conn();
-  const config::Server& s = *t.server;
-  if (c->open_socket(s.address.sa.ss_family) != 0) return false;
+  const config::Address& addr = *t.address;
+  if (c->open_socket(addr.sa.ss_family) != 0) return false;
   if (!run_connect_hooks(t, stream, c->fd(), pending)) return false;
   if (t.scope->tls.transport != nullptr) {
     gantry_sess_params_t params{};
@@ -27,7 +27,7 @@ bool start_connect(UpstreamConn* u, const ConnectTarget& t, gantry_stream_t* str
     params.server_name = {t.tls_server_name->data(), t.tls_server_name->size()};
     if (c->set_transport(t.scope->tls.transport, t.scope->tls.tctx, params) != 0) return false;
   }
-  if (c->connect(reinterpret_cast<const sockaddr*>(&s.address.sa)) != 0) return false;
+  if (c->connect(reinterpret_cast<const sockaddr*>(&addr.sa)) != 0) return false;
   c->set_timer(t.connect_timeout_ms);
   return true;
 }
@@ -40,7 +40,7 @@ Acquired acquire(Pool& pool, const ConnectTarget& t, UpstreamEvents* user,
     idle->attach(user);
     return {idle, Acquired::How::kPooled};
   }
-  auto* u = new UpstreamConn(&pool, *t.pool_key, t.server->address.text, t.keep);
+  auto* u = new UpstreamConn(&pool, *t.pool_key, t.address->text, t.keep);
   u->attach(user);
   if (!start_connect(u, t, stream, pending)) {
     u->close();

@@ -15,7 +15,7 @@ namespace gantry::upstream {
 
 // Everything about one server of one config generation that connecting needs.
 struct ConnectTarget {
-  const config::Server* server = nullptr;
+  const config::Address* address = nullptr;
   const std::string* pool_key = nullptr;       // server identity + transport context
   const modules::Generation* gen = nullptr;    // for the connect hooks
   const modules::ScopeState* scope = nullptr;  // the backend's module state and transport

@@ -10,8 +10,7 @@ namespace gantry::upstream {
 struct HealthChecker::Target {
   HealthChecker* owner;
   const config::Backend* backend;
-  const config::Server* server;
-  ServerHealth* health;
+  std::shared_ptr<Server> server;
   uv_timer_t timer;
   uint32_t ok_streak = 0;
   uint32_t fail_streak = 0;
@@ -37,18 +36,18 @@ struct HealthChecker::Probe {
     if (target != nullptr) {
       Target* t = target;
       t->probe = nullptr;
-      ServerHealth* h = t->health;
+      Server* h = t->server.get();
       if (ok) {
         t->fail_streak = 0;
-        if (++t->ok_streak >= t->backend->health.rise && !h->up.load()) {
-          h->up.store(true);
+        if (++t->ok_streak >= t->backend->health.rise && !h->healthy()) {
+          h->set_healthy(true);
           GLOG_INFO("backend %s server %s is UP", t->backend->name.c_str(),
                     t->server->name.c_str());
         }
       } else {
         t->ok_streak = 0;
-        if (++t->fail_streak >= t->backend->health.fall && h->up.load()) {
-          h->up.store(false);
+        if (++t->fail_streak >= t->backend->health.fall && h->healthy()) {
+          h->set_healthy(false);
           GLOG_WARN("backend %s server %s is DOWN: %s", t->backend->name.c_str(),
                     t->server->name.c_str(), why);
         }
@@ -65,8 +64,8 @@ struct HealthChecker::Probe {
 };
 
 HealthChecker::HealthChecker(uv_loop_t* loop, const config::Config* cfg,
-                             std::vector<BackendHealth>* health)
-    : loop_(loop), cfg_(cfg), health_(health) {}
+                             std::vector<std::shared_ptr<const ServerSet>> sets)
+    : loop_(loop), cfg_(cfg), sets_(std::move(sets)) {}
 
 HealthChecker::~HealthChecker() = default;
 
@@ -74,12 +73,11 @@ void HealthChecker::start() {
   for (size_t b = 0; b < cfg_->backends.size(); ++b) {
     const config::Backend& be = cfg_->backends[b];
     if (!be.health.enabled) continue;
-    for (size_t i = 0; i < be.servers.size(); ++i) {
+    for (const std::shared_ptr<Server>& srv : sets_[b]->servers) {
       auto t = std::make_unique<Target>();
       t->owner = this;
       t->backend = &be;
-      t->server = &be.servers[i];
-      t->health = (*health_)[b].servers[i].get();
+      t->server = srv;
       uv_timer_init(loop_, &t->timer);
       t->timer.data = t.get();
       // First check right away so a dead server is known before traffic.

@@ -1,38 +1,47 @@
 #include "upstream/selector.h"
 
 namespace gantry::upstream {
+namespace {
+
+std::shared_ptr<Server> at(const BalancerState& bal, int i) {
+  return i < 0 ? nullptr : bal.set().servers[i];
+}
+
+}  // namespace
 
 Choice choose(BalancerState& bal, const config::Backend& backend, const Affinity& a) {
+  static const std::vector<const Server*> kNone;
   Choice c;
   if (!a.module_key.empty()) {
     // A module named the server, or gave a key to hash.
-    c.server = bal.find_up(a.module_key);
-    if (c.server < 0) c.server = bal.pick(a.module_key, -1);
+    int i = bal.find_pinned(a.module_key);
+    c.server = at(bal, i >= 0 ? i : bal.pick(a.module_key, kNone));
     return c;
   }
   switch (backend.balance) {
-    case config::Balance::kCookie:
-      // A cookie naming a server that is down (or gone) picks afresh, and
-      // the client learns its new server.
-      if (!a.cookie.empty()) c.server = bal.find_up(a.cookie);
-      if (c.server < 0) {
-        c.server = bal.pick({}, -1);
-        c.insert_cookie = c.server >= 0;
+    case config::Balance::kCookie: {
+      // A cookie naming a server that cannot take it (down, ejected, in
+      // maintenance, gone) picks afresh, and the client learns its new server.
+      int i = a.cookie.empty() ? -1 : bal.find_pinned(a.cookie);
+      if (i < 0) {
+        i = bal.pick({}, kNone);
+        c.insert_cookie = i >= 0;
       }
+      c.server = at(bal, i);
       return c;
+    }
     case config::Balance::kSourceHash:
-      c.server = bal.pick(a.client, -1);
+      c.server = at(bal, bal.pick(a.client, kNone));
       return c;
     case config::Balance::kRoundRobin:
       break;
   }
-  c.server = bal.pick({}, -1);
+  c.server = at(bal, bal.pick({}, kNone));
   return c;
 }
 
-int choose_other(BalancerState& bal, int failed) {
-  int next = bal.pick({}, failed);
-  return next == failed ? -1 : next;
+std::shared_ptr<Server> choose_other(BalancerState& bal, const std::vector<const Server*>& tried) {
+  return at(bal, bal.pick({}, tried));
 }
 
 }  // namespace gantry::upstream

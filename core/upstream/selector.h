@@ -2,7 +2,9 @@
 // Which server of a backend serves a request: the balancer's pick, bent by
 // persistence (a module's key, the client's stickiness cookie, the client
 // address), and the pick of another server after a failure.
+#include <memory>
 #include <string_view>
+#include <vector>
 
 #include "config/config.h"
 #include "upstream/balancer.h"
@@ -17,12 +19,12 @@ struct Affinity {
 };
 
 struct Choice {
-  int server = -1;             // -1: no server is up
-  bool insert_cookie = false;  // cookie balancing: tell the client its server
+  std::shared_ptr<Server> server;  // null: no server can take the request
+  bool insert_cookie = false;      // cookie balancing: tell the client its server
 };
 
 Choice choose(BalancerState& bal, const config::Backend& backend, const Affinity& a);
-// Another server than `failed` that is up, or -1.
-int choose_other(BalancerState& bal, int failed);
+// Another server than those in `tried`, or null.
+std::shared_ptr<Server> choose_other(BalancerState& bal, const std::vector<const Server*>& tried);
 
 }  // namespace gantry::upstream

@@ -1,6 +1,6 @@
 #pragma once
 // A backend as the balancer and selector see it: servers with names and
-// weights, and the health flags the health checker would flip.
+// weights, whose health the test flips as the health checker would.
 #include <memory>
 #include <string>
 #include <utility>
@@ -20,16 +20,26 @@ struct BackendFixture {
       s.name = name;
       s.weight = weight;
       backend.servers.push_back(s);
-      health.servers.push_back(std::make_unique<ServerHealth>());
+      set->servers.push_back(std::make_shared<Server>(name, config::Address{}, weight, 1));
     }
-    state = std::make_unique<BalancerState>(&backend, &health);
+    state = std::make_unique<BalancerState>(&backend, set);
   }
 
-  void set_up(int i, bool up) { health.servers[i]->up.store(up); }
+  void set_up(int i, bool up) { set->servers[i]->set_healthy(up); }
   const std::string& name(int i) const { return backend.servers[i].name; }
+  // The index of `s` in the set, or -1 for none.
+  int index_of(const Server* s) const {
+    for (size_t i = 0; i < set->servers.size(); ++i)
+      if (set->servers[i].get() == s) return static_cast<int>(i);
+    return -1;
+  }
+  std::vector<const Server*> avoid(int i) const {
+    if (i < 0) return {};
+    return {set->servers[i].get()};
+  }
 
   config::Backend backend;
-  BackendHealth health;
+  std::shared_ptr<ServerSet> set = std::make_shared<ServerSet>();
   std::unique_ptr<BalancerState> state;
 };
 

@@ -16,16 +16,23 @@ namespace {
 
 using config::Balance;
 
+std::vector<const Server*> avoid(const BalancerState& b, int i) {
+  if (i < 0) return {};
+  return {b.set().servers[i].get()};
+}
+
 std::vector<int> picks(BalancerState& b, int n, int exclude = -1) {
   std::vector<int> v;
-  for (int i = 0; i < n; ++i) v.push_back(b.pick({}, exclude));
+  for (int i = 0; i < n; ++i) v.push_back(b.pick({}, avoid(b, exclude)));
   return v;
 }
+
+bool is_up(const BalancerState& b, int i) { return b.set().servers[i]->takes_new(now_ms()); }
 
 // Which server each of `n` keys hashes to.
 std::vector<int> key_map(BalancerState& b, int n) {
   std::vector<int> v;
-  for (int i = 0; i < n; ++i) v.push_back(b.pick("client-" + std::to_string(i), -1));
+  for (int i = 0; i < n; ++i) v.push_back(b.pick("client-" + std::to_string(i), {}));
   return v;
 }
 
@@ -59,26 +66,26 @@ TEST(BalancerTest, DownServersAreSkipped) {
   f.set_up(0, false);
   EXPECT_EQ(picks(*f.state, 3), (std::vector<int>{2, 2, 2}));
   f.set_up(2, false);
-  EXPECT_EQ(f.state->pick({}, -1), -1);
+  EXPECT_EQ(f.state->pick({}, {}), -1);
   f.set_up(1, true);
-  EXPECT_EQ(f.state->pick({}, -1), 1);
+  EXPECT_EQ(f.state->pick({}, {}), 1);
 }
 
 TEST(BalancerTest, ExcludedServerIsNotPicked) {
   BackendFixture f({{"a", 5}, {"b", 1}}, Balance::kRoundRobin);
   for (int p : picks(*f.state, 10, 0)) EXPECT_EQ(p, 1);
   BackendFixture one({{"only", 1}}, Balance::kRoundRobin);
-  EXPECT_EQ(one.state->pick({}, 0), -1);
+  EXPECT_EQ(one.state->pick({}, avoid(*one.state, 0)), -1);
 }
 
 TEST(BalancerTest, HashKeepsAKeyOnItsServer) {
   BackendFixture f({{"a", 1}, {"b", 1}, {"c", 1}}, Balance::kSourceHash);
-  int first = f.state->pick("10.0.0.1", -1);
+  int first = f.state->pick("10.0.0.1", {});
   ASSERT_GE(first, 0);
-  for (int i = 0; i < 20; ++i) EXPECT_EQ(f.state->pick("10.0.0.1", -1), first);
+  for (int i = 0; i < 20; ++i) EXPECT_EQ(f.state->pick("10.0.0.1", {}), first);
   // Another balancer row (another worker) agrees: the hash has no state.
   BackendFixture g({{"a", 1}, {"b", 1}, {"c", 1}}, Balance::kSourceHash);
-  EXPECT_EQ(g.state->pick("10.0.0.1", -1), first);
+  EXPECT_EQ(g.state->pick("10.0.0.1", {}), first);
 }
 
 TEST(BalancerTest, HashSpreadsKeysOverEveryServer) {
@@ -132,13 +139,13 @@ TEST(BalancerTest, HashFavoursHeavierServers) {
 
 TEST(BalancerTest, HashWithExcludeTakesTheNextBest) {
   BackendFixture f({{"a", 1}, {"b", 1}, {"c", 1}}, Balance::kSourceHash);
-  int first = f.state->pick("k", -1);
-  int second = f.state->pick("k", first);
+  int first = f.state->pick("k", {});
+  int second = f.state->pick("k", avoid(*f.state, first));
   EXPECT_GE(second, 0);
   EXPECT_NE(second, first);
   // The same as if the first had gone down.
   f.set_up(first, false);
-  EXPECT_EQ(f.state->pick("k", -1), second);
+  EXPECT_EQ(f.state->pick("k", {}), second);
 }
 
 TEST(BalancerTest, HashingBalancerWithoutAKeyRotates) {
@@ -148,25 +155,21 @@ TEST(BalancerTest, HashingBalancerWithoutAKeyRotates) {
 
 TEST(BalancerTest, FindUpByName) {
   BackendFixture f({{"a", 1}, {"b", 1}}, Balance::kCookie);
-  EXPECT_EQ(f.state->find_up("b"), 1);
-  EXPECT_EQ(f.state->find_up("z"), -1);
-  EXPECT_EQ(f.state->find_up(""), -1);
-  EXPECT_EQ(f.state->find_up("B"), -1);  // names are exact
+  EXPECT_EQ(f.state->find_pinned("b"), 1);
+  EXPECT_EQ(f.state->find_pinned("z"), -1);
+  EXPECT_EQ(f.state->find_pinned(""), -1);
+  EXPECT_EQ(f.state->find_pinned("B"), -1);  // names are exact
   f.set_up(1, false);
-  EXPECT_EQ(f.state->find_up("b"), -1);
-  EXPECT_FALSE(f.state->is_up(1));
-  EXPECT_TRUE(f.state->is_up(0));
+  EXPECT_EQ(f.state->find_pinned("b"), -1);
+  EXPECT_FALSE(is_up(*f.state, 1));
+  EXPECT_TRUE(is_up(*f.state, 0));
 }
 
-TEST(BalancerTest, WithoutHealthEveryServerIsUp) {
-  config::Backend b;
-  b.servers.resize(2);
-  b.servers[0].name = "a";
-  b.servers[1].name = "b";
-  BalancerState s(&b, nullptr);
-  EXPECT_TRUE(s.is_up(0));
-  EXPECT_TRUE(s.is_up(1));
-  EXPECT_EQ(picks(s, 3), (std::vector<int>{0, 1, 0}));
+TEST(BalancerTest, ANewSetIsEveryServerUp) {
+  BackendFixture f({{"a", 1}, {"b", 1}}, Balance::kRoundRobin);
+  EXPECT_TRUE(is_up(*f.state, 0));
+  EXPECT_TRUE(is_up(*f.state, 1));
+  EXPECT_EQ(picks(*f.state, 3), (std::vector<int>{0, 1, 0}));
 }
 
 }  // namespace

@@ -16,19 +16,26 @@ namespace {
 
 using config::Balance;
 
-Choice choose_with(BackendFixture& f, std::string_view module_key, std::string_view cookie,
+// A choice as the index of its server (-1: none).
+struct Picked {
+  int server = -1;
+  bool insert_cookie = false;
+};
+
+Picked choose_with(BackendFixture& f, std::string_view module_key, std::string_view cookie,
                    std::string_view client) {
   Affinity a;
   a.module_key = module_key;
   a.cookie = cookie;
   a.client = client;
-  return choose(*f.state, f.backend, a);
+  Choice c = choose(*f.state, f.backend, a);
+  return {f.index_of(c.server.get()), c.insert_cookie};
 }
 
 TEST(SelectorTest, ModuleKeyNamingAServerPicksIt) {
   BackendFixture f({{"a", 1}, {"b", 1}, {"c", 1}}, Balance::kRoundRobin);
   for (int i = 0; i < 5; ++i) {
-    Choice c = choose_with(f, "c", {}, "10.0.0.1");
+    Picked c = choose_with(f, "c", {}, "10.0.0.1");
     EXPECT_EQ(c.server, 2);
     EXPECT_FALSE(c.insert_cookie);
   }
@@ -36,7 +43,7 @@ TEST(SelectorTest, ModuleKeyNamingAServerPicksIt) {
 
 TEST(SelectorTest, ModuleKeyOverridesCookieBalancing) {
   BackendFixture f({{"a", 1}, {"b", 1}}, Balance::kCookie);
-  Choice c = choose_with(f, "b", "a", {});
+  Picked c = choose_with(f, "b", "a", {});
   EXPECT_EQ(c.server, 1);
   EXPECT_FALSE(c.insert_cookie);  // the module decided; the client's cookie is not rewritten
 }
@@ -54,7 +61,7 @@ TEST(SelectorTest, ModuleKeyThatIsNoServerNameIsHashed) {
 
 TEST(SelectorTest, ModuleKeyUnderCookieBalancingIsHashedWithoutACookie) {
   BackendFixture f({{"a", 1}, {"b", 1}, {"c", 1}}, Balance::kCookie);
-  Choice first = choose_with(f, "user-42", {}, {});
+  Picked first = choose_with(f, "user-42", {}, {});
   ASSERT_GE(first.server, 0);
   EXPECT_FALSE(first.insert_cookie);
   for (int i = 0; i < 5; ++i) EXPECT_EQ(choose_with(f, "user-42", {}, {}).server, first.server);
@@ -80,7 +87,7 @@ TEST(SelectorTest, ModuleKeyNamingADownServerFallsBackToHashing) {
 TEST(SelectorTest, CookieNamingAnUpServerKeepsTheClientThere) {
   BackendFixture f({{"a", 1}, {"b", 1}, {"c", 1}}, Balance::kCookie);
   for (int i = 0; i < 5; ++i) {
-    Choice c = choose_with(f, {}, "b", "10.0.0.1");
+    Picked c = choose_with(f, {}, "b", "10.0.0.1");
     EXPECT_EQ(c.server, 1);
     EXPECT_FALSE(c.insert_cookie);
   }
@@ -88,8 +95,8 @@ TEST(SelectorTest, CookieNamingAnUpServerKeepsTheClientThere) {
 
 TEST(SelectorTest, NoCookiePicksByRoundRobinAndInsertsOne) {
   BackendFixture f({{"a", 1}, {"b", 1}}, Balance::kCookie);
-  Choice c1 = choose_with(f, {}, {}, "10.0.0.1");
-  Choice c2 = choose_with(f, {}, {}, "10.0.0.1");
+  Picked c1 = choose_with(f, {}, {}, "10.0.0.1");
+  Picked c2 = choose_with(f, {}, {}, "10.0.0.1");
   EXPECT_EQ(c1.server, 0);
   EXPECT_EQ(c2.server, 1);  // new clients are spread, not hashed
   EXPECT_TRUE(c1.insert_cookie);
@@ -98,7 +105,7 @@ TEST(SelectorTest, NoCookiePicksByRoundRobinAndInsertsOne) {
 
 TEST(SelectorTest, CookieNamingAnUnknownServerPicksAfresh) {
   BackendFixture f({{"a", 1}, {"b", 1}}, Balance::kCookie);
-  Choice c = choose_with(f, {}, "retired-server", {});
+  Picked c = choose_with(f, {}, "retired-server", {});
   EXPECT_GE(c.server, 0);
   EXPECT_TRUE(c.insert_cookie);
 }
@@ -107,14 +114,14 @@ TEST(SelectorTest, CookieNamingADownServerPicksAnotherAndTellsTheClient) {
   BackendFixture f({{"a", 1}, {"b", 1}, {"c", 1}}, Balance::kCookie);
   f.set_up(0, false);
   for (int i = 0; i < 6; ++i) {
-    Choice c = choose_with(f, {}, "a", {});
+    Picked c = choose_with(f, {}, "a", {});
     EXPECT_NE(c.server, 0);
     EXPECT_GE(c.server, 0);
     EXPECT_TRUE(c.insert_cookie);
   }
   // Once it is back, its clients return to it.
   f.set_up(0, true);
-  Choice c = choose_with(f, {}, "a", {});
+  Picked c = choose_with(f, {}, "a", {});
   EXPECT_EQ(c.server, 0);
   EXPECT_FALSE(c.insert_cookie);
 }
@@ -123,7 +130,7 @@ TEST(SelectorTest, NothingUpMeansNoServerAndNoCookie) {
   BackendFixture f({{"a", 1}, {"b", 1}}, Balance::kCookie);
   f.set_up(0, false);
   f.set_up(1, false);
-  Choice c = choose_with(f, {}, "a", {});
+  Picked c = choose_with(f, {}, "a", {});
   EXPECT_EQ(c.server, -1);
   EXPECT_FALSE(c.insert_cookie);
   EXPECT_EQ(choose_with(f, {}, {}, {}).server, -1);
@@ -144,7 +151,7 @@ TEST(SelectorTest, SourceHashIgnoresTheCookie) {
   BackendFixture f({{"a", 1}, {"b", 1}, {"c", 1}}, Balance::kSourceHash);
   int s = choose_with(f, {}, {}, "192.0.2.10").server;
   for (const char* cookie : {"a", "b", "c"}) {
-    Choice c = choose_with(f, {}, cookie, "192.0.2.10");
+    Picked c = choose_with(f, {}, cookie, "192.0.2.10");
     EXPECT_EQ(c.server, s);
     EXPECT_FALSE(c.insert_cookie);
   }
@@ -161,21 +168,29 @@ TEST(SelectorTest, ChooseOtherNeverReturnsTheFailedServer) {
   BackendFixture f({{"a", 1}, {"b", 1}, {"c", 1}}, Balance::kRoundRobin);
   for (int failed = 0; failed < 3; ++failed) {
     for (int i = 0; i < 6; ++i) {
-      int next = choose_other(*f.state, failed);
+      int next = f.index_of(choose_other(*f.state, f.avoid(failed)).get());
       EXPECT_NE(next, failed);
       EXPECT_GE(next, 0);
     }
   }
 }
 
+TEST(SelectorTest, ChooseOtherAvoidsEveryServerTried) {
+  BackendFixture f({{"a", 1}, {"b", 1}, {"c", 1}}, Balance::kRoundRobin);
+  std::vector<const Server*> tried = {f.set->servers[0].get(), f.set->servers[2].get()};
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(f.index_of(choose_other(*f.state, tried).get()), 1);
+  tried.push_back(f.set->servers[1].get());
+  EXPECT_EQ(choose_other(*f.state, tried), nullptr);
+}
+
 TEST(SelectorTest, ChooseOtherSkipsDownServersAndMayFindNone) {
   BackendFixture f({{"a", 1}, {"b", 1}, {"c", 1}}, Balance::kRoundRobin);
   f.set_up(2, false);
-  for (int i = 0; i < 4; ++i) EXPECT_EQ(choose_other(*f.state, 0), 1);
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(f.index_of(choose_other(*f.state, f.avoid(0)).get()), 1);
   f.set_up(1, false);
-  EXPECT_EQ(choose_other(*f.state, 0), -1);
+  EXPECT_EQ(f.index_of(choose_other(*f.state, f.avoid(0)).get()), -1);
   BackendFixture one({{"only", 1}}, Balance::kRoundRobin);
-  EXPECT_EQ(choose_other(*one.state, 0), -1);
+  EXPECT_EQ(one.index_of(choose_other(*one.state, one.avoid(0)).get()), -1);
 }
 
 }  // namespace

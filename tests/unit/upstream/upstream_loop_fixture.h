@@ -67,7 +67,7 @@ class UpstreamLoopTest : public ::testing::Test {
   ConnectTarget target(const std::string& key, uint32_t cap = 8, uint64_t idle_ms = 60000,
                        const config::Server* server = nullptr) {
     ConnectTarget t;
-    t.server = server != nullptr ? server : &server_addr_;
+    t.address = server != nullptr ? &server->address : &server_addr_.address;
     t.pool_key = &keys_.emplace_back(key);
     t.gen = &gen_;
     t.scope = &scope_;

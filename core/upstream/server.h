@@ -1,0 +1,82 @@
+#pragma once
+// One server of one backend, as the proxy runs it. Its identity and
+// connect target are fixed when it is made (from the config, the admin API or
+// DNS); its state changes at run time. State that every worker reads is
+// written by the main thread only (health checks, the admin API, ejections)
+// as relaxed atomic stores: no worker takes a lock or makes a shared
+// read-modify-write on the request path. What each worker counts for itself
+// lives in its own cache line of `per_worker`.
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/config.h"
+#include "upstream/connector.h"
+
+namespace gantry::upstream {
+
+enum class AdminState : uint8_t {
+  kReady,  // takes requests
+  kDrain,  // takes only requests pinned to it (stickiness); the rest go elsewhere
+  kMaint,  // takes nothing
+};
+const char* admin_state_name(AdminState s);
+bool parse_admin_state(std::string_view text, AdminState* out);
+
+// Milliseconds on a clock every thread shares (ejection deadlines).
+uint64_t now_ms();
+
+struct Server {
+  Server(std::string server_name, config::Address addr, uint32_t config_weight, uint32_t workers);
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  AdminState admin() const { return static_cast<AdminState>(admin_.load(std::memory_order_relaxed)); }
+  void set_admin(AdminState s) { admin_.store(static_cast<uint8_t>(s), std::memory_order_relaxed); }
+  bool healthy() const { return healthy_.load(std::memory_order_relaxed); }
+  void set_healthy(bool up) { healthy_.store(up, std::memory_order_relaxed); }
+  bool ejected(uint64_t now) const { return ejected_until_.load(std::memory_order_relaxed) > now; }
+  void eject_until(uint64_t ms) { ejected_until_.store(ms, std::memory_order_relaxed); }
+  uint64_t ejected_until() const { return ejected_until_.load(std::memory_order_relaxed); }
+  uint32_t weight() const { return weight_.load(std::memory_order_relaxed); }
+  void set_weight(uint32_t w) { weight_.store(w, std::memory_order_relaxed); }
+
+  // May take a request that is not pinned to it / one that is.
+  bool takes_new(uint64_t now) const {
+    return admin() == AdminState::kReady && healthy() && !ejected(now);
+  }
+  bool takes_pinned(uint64_t now) const {
+    return admin() != AdminState::kMaint && healthy() && !ejected(now);
+  }
+
+  const std::string name;         // identity within its backend (cookies, hashing, the API)
+  const config::Address address;
+  const uint32_t config_weight;
+  std::string pool_key;  // address, plus the transport context when encrypted
+  ConnectTarget target;  // what connecting needs (pool_key points here)
+
+  // What one worker counts for this server; written by that worker only.
+  struct alignas(64) WorkerSlot {
+    std::atomic<uint32_t> active{0};  // requests in flight to it
+  };
+  std::vector<WorkerSlot> per_worker;
+
+ private:
+  std::atomic<uint8_t> admin_{static_cast<uint8_t>(AdminState::kReady)};
+  std::atomic<bool> healthy_{true};
+  std::atomic<uint64_t> ejected_until_{0};
+  std::atomic<uint32_t> weight_;
+};
+
+// The servers of one backend at one moment. Immutable once published: a
+// change (a server added or removed) publishes a new set, and workers adopt
+// it between requests; a removed server lives on while requests hold it.
+struct ServerSet {
+  std::vector<std::shared_ptr<Server>> servers;
+  int find(std::string_view name) const;
+};
+
+}  // namespace gantry::upstream
