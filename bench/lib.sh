@@ -354,15 +354,31 @@ cpu_ticks() {
   echo "$total"
 }
 
+# utime and stime (clock ticks) of a process tree, apart: "USER SYS". The
+# kernel's share of a proxied request is much the same for every proxy on
+# loopback, so user time is where a proxy shows its own cost.
+cpu_ticks_split() {
+  local u=0 s=0 pid rest
+  for pid in $(tree_pids "$1"); do
+    rest="$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null)" || continue
+    [[ -n "$rest" ]] || continue
+    read -r a b <<<"$(awk '{print $12, $13}' <<<"$rest")"
+    u=$((u + a))
+    s=$((s + b))
+  done
+  echo "$u $s"
+}
+
+# Extra wrk arguments (e.g. -H "Connection: close"): a script sets wrk_args.
 run_wrk() {  # PORT SECONDS OUTFILE
-  "${on_load_cpu[@]}" wrk -t"$wrk_threads" -c"$connections" -d"${2}s" --latency \
+  "${on_load_cpu[@]}" wrk -t"$wrk_threads" -c"$connections" -d"${2}s" --latency ${wrk_args[@]+"${wrk_args[@]}"} \
     "http://127.0.0.1:$1/" >"$3" 2>&1
 }
 
 # PORT SECONDS OUTFILE: run_wrk in the background; sets launched_pid to wrk's
 # own pid (taskset execs), so cleanup can stop it.
 start_wrk() {
-  "${on_load_cpu[@]}" wrk -t"$wrk_threads" -c"$connections" -d"${2}s" --latency \
+  "${on_load_cpu[@]}" wrk -t"$wrk_threads" -c"$connections" -d"${2}s" --latency ${wrk_args[@]+"${wrk_args[@]}"} \
     "http://127.0.0.1:$1/" >"$3" 2>&1 &
   launched_pid=$!
   started_pids+=("$launched_pid")

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Figure 1 of shared/design/BENCHMARKS.md: keep-alive HTTP/1.1 proxying.
+# Figures 1 and 6 of shared/design/BENCHMARKS.md: keep-alive HTTP/1.1
+# proxying, and (--close) a new client connection per request with the
+# backend connections pooled.
 #
 # gantry, HAProxy and nginx, each with one worker thread, proxy to the same
 # backend nginx; wrk drives them in turn (alternating, several rounds). For
 # each run we record requests/s, p99 latency and the proxy's own CPU time per
-# request (utime+stime of the proxy's processes from /proc, before/after).
+# request (utime+stime of the proxy's processes from /proc, before/after),
+# with user and system time also shown apart.
 #
 # CPU pinning: the proxy under test runs on one CPU, wrk and the backend share
 # the other, so the proxy never competes with its load for a core and its CPU
@@ -27,6 +30,7 @@ pin=1
 xff=1
 warmup=2
 keep_tmp=0
+close_mode=0
 
 usage() {
   cat <<EOF
@@ -38,6 +42,8 @@ Usage: $0 [options]
   -g, --gantry PATH          gantry binary (default build/gantry in the repo)
   -p, --peers LIST           comma-separated subset of gantry,haproxy,nginx
       --quick                smoke run: 2 s, 1 round, 1 s warm-up
+      --close                figure 6: "Connection: close" from the client (a new
+                             connection per request; backends stay pooled)
       --warmup SECONDS       unmeasured wrk run per peer before the rounds (default $warmup)
       --proxy-cpu N          CPU for the proxies (default $proxy_cpu)
       --load-cpu N           CPU for wrk and the backend (default $load_cpu)
@@ -57,6 +63,7 @@ while [[ $# -gt 0 ]]; do
     -g|--gantry) gantry_bin="$2"; shift 2 ;;
     -p|--peers) peers="$2"; shift 2 ;;
     --quick) duration=2; rounds=1; warmup=1; shift ;;
+    --close) close_mode=1; wrk_args=(-H "Connection: close"); shift ;;
     --warmup) warmup="$2"; shift 2 ;;
     --proxy-cpu) proxy_cpu="$2"; shift 2 ;;
     --load-cpu) load_cpu="$2"; shift 2 ;;
@@ -89,11 +96,11 @@ for p in "${peer_list[@]}"; do
   wait_ready "$p" "${proxy_pid[$p]}" "${proxy_port[$p]}"
 done
 
-results="$tmp/results.txt"   # peer round requests rps p99_ms cpu_us_per_req errors
+results="$tmp/results.txt"   # peer round requests rps p99_ms cpu_us errors user_us sys_us
 : >"$results"
 
 cat <<EOF
-# figure 1: keep-alive HTTP/1.1 proxying
+$(if ((close_mode)); then echo "# figure 6: a new client connection per request (Connection: close), backends pooled"; else echo "# figure 1: keep-alive HTTP/1.1 proxying"; fi)
 # peers: ${peer_list[*]}; duration ${duration}s, $connections connections, $wrk_threads wrk thread(s), $rounds round(s)
 EOF
 if ((pin)); then
@@ -119,22 +126,27 @@ for ((r = 1; r <= rounds; r++)); do
     pid="${proxy_pid[$p]}"
     kill -0 "$pid" 2>/dev/null || die "$p died (see its log)"
     out="$tmp/wrk-$p-$r.txt"
-    before="$(cpu_ticks "$pid")"
+    read -r ub sb <<<"$(cpu_ticks_split "$pid")"
+    before=$((ub + sb))
     run_wrk "${proxy_port[$p]}" "$duration" "$out" || die "wrk failed against $p: $(tail -n 3 "$out")"
     # Let the proxy finish closing wrk's connections before reading its CPU.
     sleep 0.2
-    after="$(cpu_ticks "$pid")"
+    read -r ua sa <<<"$(cpu_ticks_split "$pid")"
+    after=$((ua + sa))
     read -r req rps p99 bad sock <<<"$(parse_wrk "$out")"
     [[ "$req" != FAIL && "$req" -gt 0 ]] || die "cannot parse wrk output for $p: $(cat "$out")"
     err=$((bad + sock))
     cpu_us="$(awk -v t=$((after - before)) -v hz="$clk_tck" -v n="$req" \
       'BEGIN { printf "%.3f", t * 1000000 / hz / n }')"
-    echo "$p $r $req $rps $p99 $cpu_us $err" >>"$results"
+    per_req() { awk -v t="$1" -v hz="$clk_tck" -v n="$req" 'BEGIN { printf "%.3f", t * 1000000 / hz / n }'; }
+    user_us="$(per_req $((ua - ub)))"
+    sys_us="$(per_req $((sa - sb)))"
+    echo "$p $r $req $rps $p99 $cpu_us $err $user_us $sys_us" >>"$results"
     note=""
     # A clock tick is 10 ms: below 50 ticks the CPU figure is off by over 2%.
     if ((after - before < 50)); then note="  (cpu coarse: $((after - before)) ticks)"; fi
-    printf '# round %d %-8s %10s req/s  p99 %8s ms  cpu %7s us/req  errors %s%s%s\n' \
-      "$r" "$p" "$rps" "$p99" "$cpu_us" "$err" "$note" "$(invalid_note "$err")"
+    printf '# round %d %-8s %10s req/s  p99 %8s ms  cpu %7s us/req (user %s, sys %s)  errors %s%s%s\n' \
+      "$r" "$p" "$rps" "$p99" "$cpu_us" "$user_us" "$sys_us" "$err" "$note" "$(invalid_note "$err")"
   done
 done
 
@@ -155,14 +167,15 @@ spread_pct() {
 sum_col() { awk -v p="$1" -v c="$2" '$1 == p { s += $c } END { print s + 0 }' "$results"; }
 
 echo
-printf '%-8s | %10s %18s %6s | %8s %16s | %9s %18s %6s | %6s | %s\n' \
-  proxy "req/s" "[min..max]" "+-%" "p99 ms" "[min..max]" "cpu us/req" "[min..max]" "+-%" errors verdict
-printf '%s\n' "---------+--------------------------------------+---------------------------+-------------------------------------+--------+--------"
+printf '%-8s | %10s %18s %6s | %8s %16s | %9s %18s %6s | %13s | %6s | %s\n' \
+  proxy "req/s" "[min..max]" "+-%" "p99 ms" "[min..max]" "cpu us/req" "[min..max]" "+-%" "user/sys us" errors verdict
+printf '%s\n' "---------+--------------------------------------+---------------------------+-------------------------------------+---------------+--------+--------"
 for p in "${peer_list[@]}"; do
-  printf '%-8s | %10.0f %18s %5s%% | %8.2f %16s | %10.2f %18s %5s%% | %6d | %s\n' "$p" \
+  printf '%-8s | %10.0f %18s %5s%% | %8.2f %16s | %10.2f %18s %5s%% | %6.2f/%6.2f | %6d | %s\n' "$p" \
     "$(median "$p" 4)" "[$(vmin "$p" 4 | xargs printf '%.0f')..$(vmax "$p" 4 | xargs printf '%.0f')]" "$(spread_pct "$p" 4)" \
     "$(median "$p" 5)" "[$(vmin "$p" 5 | xargs printf '%.2f')..$(vmax "$p" 5 | xargs printf '%.2f')]" \
     "$(median "$p" 6)" "[$(vmin "$p" 6 | xargs printf '%.2f')..$(vmax "$p" 6 | xargs printf '%.2f')]" "$(spread_pct "$p" 6)" \
+    "$(median "$p" 8)" "$(median "$p" 9)" \
     "$(sum_col "$p" 7)" "$(validity "$(sum_col "$p" 7)")"
 done
 echo "(median over $rounds round(s); +-% = (max - min) / median; INVALID = a round had non-2xx answers or socket errors)"
@@ -178,6 +191,8 @@ for p in "${peer_list[@]}"; do
   metric "${p}_p99_ms" "$(median "$p" 5)" "$e"
   metric "${p}_cpu_us_per_req" "$(median "$p" 6)" "$e"
   metric "${p}_cpu_us_per_req_spread_pct" "$(spread_pct "$p" 6)" "$e"
+  metric "${p}_user_us_per_req" "$(median "$p" 8)" "$e"
+  metric "${p}_sys_us_per_req" "$(median "$p" 9)" "$e"
   echo "${p}_errors=$e"
 done
 ratio() {
@@ -189,6 +204,7 @@ for a in "${peer_list[@]}"; do
     e=$(($(sum_col gantry 7) + $(sum_col "$b" 7)))
     metric "ratio_cpu_gantry_vs_$b" "$(ratio "$(median gantry 6)" "$(median "$b" 6)")" "$e"
     metric "ratio_rps_gantry_vs_$b" "$(ratio "$(median gantry 4)" "$(median "$b" 4)")" "$e"
+    metric "ratio_user_gantry_vs_$b" "$(ratio "$(median gantry 8)" "$(median "$b" 8)")" "$e"
   done
 done
 if [[ " ${peer_list[*]} " == *" haproxy "* && " ${peer_list[*]} " == *" nginx "* ]]; then

@@ -8,16 +8,11 @@
 
 namespace gantry::exchange {
 
-Exchange::HttpState::HttpState(Downstream* down, Exchange* ex, const config::Limits& lim)
-    : relay(down, ex, &resp, &arena) {
-  relay.set_limits(lim.max_response_head_bytes, lim.max_response_headers);
-}
-
 Exchange::Exchange(Downstream* down, const runtime::Snapshot& snap, runtime::WorkerContext& wc)
     : down_(down),
       snap_(snap),
       wc_(wc),
-      http_(std::make_unique<HttpState>(down, this, snap.cfg->limits)),
+      http_(take_http_state(down, this, snap.cfg->limits)),
       hooks_(*snap.gen),
       record_(down->bytes_sent()),
       leg_(this, snap, wc, &record_, this) {}

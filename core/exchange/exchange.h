@@ -11,6 +11,7 @@
 
 #include "exchange/downstream.h"
 #include "exchange/exchange_record.h"
+#include "exchange/http_state.h"
 #include "exchange/local_answer.h"
 #include "exchange/module_hooks.h"
 #include "exchange/request_forwarder.h"
@@ -92,20 +93,6 @@ class Exchange final : public gantry_stream,
   gantry_status_t resume(int32_t action);
 
  private:
-  // What the HTTP phase needs and a tunnel does not; released at the switch.
-  struct HttpState {
-    HttpState(Downstream* down, Exchange* ex, const config::Limits& lim);
-    Arena arena;
-    http::Head req;
-    http::Head resp;
-    ResponseRelay relay;
-    RequestForwarder fwd;
-    http::RequestWire wire;   // what the proxy adds to the request head
-    std::string balance_key;  // set by modules, for the backend's balancer
-    // A module's respond(), sent once its hook chain has returned.
-    std::unique_ptr<ModuleAnswer> module_answer;
-  };
-
   // LegOwner
   void on_leg_ready(net::Conn* c) override;
   void on_leg_data(const char* p, size_t n) override;
@@ -136,7 +123,7 @@ class Exchange final : public gantry_stream,
   Downstream* down_;
   const runtime::Snapshot& snap_;
   runtime::WorkerContext& wc_;
-  std::unique_ptr<HttpState> http_;
+  HttpStatePtr http_;  // released at the switch to a tunnel
   std::unique_ptr<Tunnel> tunnel_;
   ModuleHooks hooks_;
   ExchangeRecord record_;

@@ -37,6 +37,14 @@ class RequestForwarder {
   bool end(net::Conn* c);
   // The connection is gone before any response: a new one starts from the head.
   void restart() { progress_ = Progress::kNone; }
+  // Ready for another request; the buffers keep their memory.
+  void clear() {
+    head_.clear();
+    pending_.clear();
+    progress_ = Progress::kNone;
+    chunked_ = false;
+  }
+  size_t capacity() const { return head_.capacity() + pending_.capacity(); }
 
  private:
   bool writable(net::Conn* c) const;

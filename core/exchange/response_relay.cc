@@ -15,6 +15,15 @@ ResponseRelay::ResponseRelay(Downstream* down, RelayEvents* events, http::Head* 
   parser_.attach(head, arena);
 }
 
+void ResponseRelay::rebind(Downstream* down, RelayEvents* events) {
+  down_ = down;
+  events_ = events;
+  up_ = nullptr;
+  req_ = {};
+  stage_ = Stage::kHead;
+  parser_.reset();
+}
+
 ResponseRelay::Fed ResponseRelay::feed(const char* p, size_t n, size_t* used) {
   size_t off = 0;
   Fed fed = Fed::kMore;

@@ -46,6 +46,8 @@ class ResponseRelay final : public http::ParserEvents {
   };
 
   ResponseRelay(Downstream* down, RelayEvents* events, http::Head* head, Arena* arena);
+  // A new exchange: new downstream and events, a fresh parser and stage.
+  void rebind(Downstream* down, RelayEvents* events);
   void set_request(const Request& r) { req_ = r; }
   // A response head over either limit is refused (the client gets a 502).
   void set_limits(uint32_t max_head_bytes, uint32_t max_headers) {

@@ -8,8 +8,8 @@ Tunnel::Tunnel(TunnelOwner* owner, Downstream* down, upstream::UpstreamConn* up,
                loop::DeadlineClock* clock, Timeouts t)
     : Entry(on_deadline), owner_(owner), down_(down), up_(up), clock_(clock), timeouts_(t) {
   up_->hand_over(this);
-  // The tunnel's deadline replaces the connection's own timer.
-  up_->conn()->release_timer();
+  // The tunnel's deadline replaces the connection's own.
+  up_->disarm();
   clock_->arm(this, timeouts_.idle_ms);
 }
 

@@ -59,7 +59,7 @@ void UpstreamLeg::connected() {
 
 void UpstreamLeg::arm_server_timer() {
   const config::Backend& b = backend();
-  up_->conn()->set_timer(b.server_timeout ? b.server_timeout : snap_.cfg->timeouts.server);
+  up_->arm(b.server_timeout ? b.server_timeout : snap_.cfg->timeouts.server);
 }
 
 void UpstreamLeg::on_upstream_data(const char* p, size_t n) {

@@ -11,16 +11,17 @@
 namespace gantry::runtime {
 
 struct WorkerContext {
-  explicit WorkerContext(loop::Worker* w) : worker(w), pool(w), clock(w->loop()) {}
+  explicit WorkerContext(loop::Worker* w) : worker(w), clock(w->loop()), pool(w, &clock) {}
   WorkerContext(const WorkerContext&) = delete;
   WorkerContext& operator=(const WorkerContext&) = delete;
 
   uint32_t index() const { return worker->index(); }
 
   loop::Worker* worker;
-  upstream::Pool pool;
-  // Tunnel and client deadlines.
+  // Client, upstream and tunnel deadlines: one timer for the worker, no
+  // timer start and stop per request.
   loop::DeadlineClock clock;
+  upstream::Pool pool;
   // Serialization scratch: a head built here is written out before the
   // callback that built it returns, so one buffer serves every connection.
   std::string scratch;

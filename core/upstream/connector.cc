@@ -28,7 +28,7 @@ bool start_connect(UpstreamConn* u, const ConnectTarget& t, gantry_stream_t* str
     if (c->set_transport(t.scope->tls.transport, t.scope->tls.tctx, params) != 0) return false;
   }
   if (c->connect(reinterpret_cast<const sockaddr*>(&addr.sa)) != 0) return false;
-  c->set_timer(t.connect_timeout_ms);
+  u->arm(t.connect_timeout_ms);
   return true;
 }
 

@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "loop/deadline_clock.h"
 #include "loop/worker.h"
 
 namespace gantry::upstream {
@@ -17,11 +18,13 @@ class UpstreamConn;
 
 class Pool {
  public:
-  explicit Pool(loop::Worker* worker) : worker_(worker) {}
+  // Connection deadlines (connect, server, idle) are kept on `clock`.
+  Pool(loop::Worker* worker, loop::DeadlineClock* clock) : worker_(worker), clock_(clock) {}
   Pool(const Pool&) = delete;
   Pool& operator=(const Pool&) = delete;
 
   loop::Worker* worker() const { return worker_; }
+  loop::DeadlineClock* clock() const { return clock_; }
 
   // The most recently pooled idle connection for `key` (the least likely to
   // have been closed by its server), or null. It comes back active.
@@ -45,6 +48,7 @@ class Pool {
   void forget(UpstreamConn* u);
 
   loop::Worker* worker_;
+  loop::DeadlineClock* clock_;
   std::unordered_map<std::string, std::vector<UpstreamConn*>> idle_;
   size_t open_ = 0;
   std::function<void()> on_empty_;  // set by drain()

@@ -5,7 +5,8 @@
 namespace gantry::upstream {
 
 UpstreamConn::UpstreamConn(Pool* pool, std::string key, std::string server_name, Keep keep)
-    : pool_(pool),
+    : Entry(on_deadline),
+      pool_(pool),
       conn_(new net::Conn(pool->worker(), this)),
       key_(std::move(key)),
       server_name_(std::move(server_name)),
@@ -30,12 +31,18 @@ void UpstreamConn::release(bool reusable) {
 void UpstreamConn::enter_pool(uint64_t idle_timeout_ms) {
   phase_ = Phase::kIdle;
   conn_->start_read();  // to notice the server closing it
-  conn_->set_timer(idle_timeout_ms);
+  arm(idle_timeout_ms);
 }
 
 void UpstreamConn::leave_pool() {
   phase_ = Phase::kActive;
-  conn_->stop_timer();
+  disarm();
+}
+
+void UpstreamConn::arm(uint64_t ms) { pool_->clock()->arm(this, ms); }
+
+void UpstreamConn::on_deadline(loop::DeadlineClock::Entry* e) {
+  static_cast<UpstreamConn*>(e)->on_conn_timeout(nullptr);
 }
 
 void UpstreamConn::close() {
@@ -43,6 +50,7 @@ void UpstreamConn::close() {
   if (phase_ == Phase::kIdle) pool_->forget(this);
   phase_ = Phase::kClosed;
   user_ = nullptr;
+  disarm();
   conn_->close();
 }
 

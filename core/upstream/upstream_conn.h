@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 
+#include "loop/deadline_clock.h"
 #include "net/conn.h"
 #include "upstream/upstream_events.h"
 
@@ -12,7 +13,7 @@ namespace gantry::upstream {
 
 class Pool;
 
-class UpstreamConn final : public net::ConnHandler {
+class UpstreamConn final : public net::ConnHandler, private loop::DeadlineClock::Entry {
  public:
   enum class Phase : uint8_t {
     kConnecting,  // TCP/TLS connect in flight
@@ -50,6 +51,10 @@ class UpstreamConn final : public net::ConnHandler {
   // else closed. The user must not touch it afterwards.
   void release(bool reusable);
   void close();
+  // The connection's one deadline (connect, or the server's silence), on the
+  // worker's clock; it ends in UpstreamEvents::on_upstream_timeout. 0 disarms.
+  void arm(uint64_t ms);
+  void disarm() { arm(0); }
 
  private:
   friend class Pool;
@@ -63,6 +68,7 @@ class UpstreamConn final : public net::ConnHandler {
   void on_conn_connected(net::Conn* c, int status) override;
   void on_conn_drained(net::Conn* c) override;
   void on_conn_closed(net::Conn* c) override;
+  static void on_deadline(loop::DeadlineClock::Entry* e);
 
   Pool* pool_;
   net::Conn* conn_;

@@ -60,6 +60,7 @@ class UpstreamLoopTest : public ::testing::Test {
     loop_.run_until([&] { return pool_.open() == 0; });
     EXPECT_EQ(pool_.open(), 0u);
     server_.close();
+    clock_.close();
     EXPECT_EQ(loop_.close(), 0);
   }
 
@@ -98,7 +99,8 @@ class UpstreamLoopTest : public ::testing::Test {
   bool run_until(const std::function<bool()>& done) { return loop_.run_until(done); }
 
   unit_test::TestLoop loop_;
-  Pool pool_{&loop_.worker()};
+  loop::DeadlineClock clock_{loop_.worker().loop()};
+  Pool pool_{&loop_.worker(), &clock_};
   unit_test::LoopbackServer server_{&loop_.worker()};
   config::Server server_addr_;
   modules::Generation gen_;
