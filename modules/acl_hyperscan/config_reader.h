@@ -1,48 +1,49 @@
 #pragma once
-// Thin helpers over the host's config-node calls for the nested tables the
-// host cannot validate for us ([[module.config.acl]], [[module.config.rule]]).
-// Every failure goes through host->error_at so the message carries file:line.
+// Thin helpers over gantry::Config for the nested tables the host cannot
+// validate for us ([[module.config.acl]], [[module.config.rule]]). The first
+// failure is kept with its node; raise() then throws it as a
+// gantry::ConfigError, so the message carries file:line.
 #include <cstdint>
-#include <initializer_list>
 #include <string>
 #include <vector>
 
-#include "gantry/module.h"
+#include "gantry/module.hpp"
 
 namespace gantry::acl {
 
 struct CfgItem {
   std::string text;
-  const gantry_cfg_t* node = nullptr;
+  gantry::Config node;
 };
 
 class CfgReader {
  public:
-  CfgReader(const gantry_host_api_t* host, gantry_error_t* err) : host_(host), err_(err) {}
+  explicit CfgReader(const gantry::Host& host) : host_(host) {}
 
-  // Records the error at `node` and returns false, so callers can `return r.fail(...)`.
-  bool fail(const gantry_cfg_t* node, const std::string& msg) const;
+  // Records the error at `node` (absent: no position) and returns false, so
+  // callers can `return r.fail(...)`. The first error is the one reported.
+  bool fail(const gantry::Config& node, const std::string& msg) const;
+  // Throws the recorded error.
+  [[noreturn]] void raise(gantry_status_t code = GANTRY_ERR_INVAL) const;
 
-  bool is(const gantry_cfg_t* node, gantry_cfg_type_t type) const;
-  bool string(const gantry_cfg_t* node, const std::string& what, std::string* out) const;
+  bool is(const gantry::Config& node, gantry_cfg_type_t type) const { return node.is(type); }
+  bool string(const gantry::Config& node, const std::string& what, std::string* out) const;
   // A string or an array of strings.
-  bool string_list(const gantry_cfg_t* node, const std::string& what,
+  bool string_list(const gantry::Config& node, const std::string& what,
                    std::vector<CfgItem>* out) const;
-  bool integer(const gantry_cfg_t* node, const std::string& what, int64_t* out) const;
-  bool boolean(const gantry_cfg_t* node, const std::string& what, bool* out) const;
+  bool integer(const gantry::Config& node, const std::string& what, int64_t* out) const;
+  bool boolean(const gantry::Config& node, const std::string& what, bool* out) const;
   // Fails on the first key of `table` not in `allowed`.
-  bool check_keys(const gantry_cfg_t* table, const std::string& what,
+  bool check_keys(const gantry::Config& table, const std::string& what,
                   const std::vector<std::string>& allowed) const;
-  // Key and value of the i-th entry of a table.
-  const gantry_cfg_t* entry(const gantry_cfg_t* table, size_t i, std::string* key) const;
   // A path relative to the config file's directory, or absolute.
-  std::string resolve_path(const std::string& path) const;
-
-  const gantry_host_api_t* host() const { return host_; }
+  std::string resolve_path(const std::string& path) const { return host_.resolve_path(path); }
 
  private:
-  const gantry_host_api_t* host_;
-  gantry_error_t* err_;
+  gantry::Host host_;
+  mutable bool failed_ = false;
+  mutable gantry::Config error_node_;
+  mutable std::string error_;
 };
 
 }  // namespace gantry::acl

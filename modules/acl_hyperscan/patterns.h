@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "gantry/module.h"
+#include "gantry/module.hpp"
 
 namespace gantry::acl {
 
@@ -28,7 +28,7 @@ struct Pattern {
   std::string written;  // the pattern as written
   std::string origin;   // "file.lst:12" for file patterns, else empty
   std::string acl;      // ACL name
-  const gantry_cfg_t* node = nullptr;  // config node to report errors at
+  gantry::Config node;  // config node to report errors at (valid while loading)
 };
 
 // The Hyperscan expression for `text` matched as `kind`. Literals are

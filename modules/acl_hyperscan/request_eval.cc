@@ -5,35 +5,29 @@
 #include <sys/socket.h>
 
 #include <algorithm>
-#include <cstring>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "acl_instance.h"
 
 namespace gantry::acl {
 namespace {
 
-gantry_str_t as_str(const std::string& s) { return gantry_str_t{s.data(), s.size()}; }
-gantry_str_t as_str(const char* s) { return gantry_str_t{s, std::strlen(s)}; }
-std::string to_string(gantry_str_t s) { return std::string(s.ptr != nullptr ? s.ptr : "", s.len); }
-
 // Host header value without its port: "example.com:8080" -> "example.com",
 // "[::1]:443" -> "[::1]".
-gantry_str_t strip_port(gantry_str_t h) {
-  if (h.len > 0 && h.ptr[0] == '[') {
-    const void* close = std::memchr(h.ptr, ']', h.len);
-    if (close != nullptr) h.len = static_cast<size_t>(static_cast<const char*>(close) - h.ptr) + 1;
-    return h;
+std::string_view strip_port(std::string_view h) {
+  if (!h.empty() && h[0] == '[') {
+    size_t close = h.find(']');
+    return close != std::string_view::npos ? h.substr(0, close + 1) : h;
   }
-  const void* colon = std::memchr(h.ptr, ':', h.len);
-  if (colon != nullptr) h.len = static_cast<size_t>(static_cast<const char*>(colon) - h.ptr);
-  return h;
+  return h.substr(0, h.find(':'));
 }
 
 class RequestEval {
  public:
-  RequestEval(const AclInstance& inst, gantry_stream_t* s, WorkerState* ws)
-      : inst_(inst), cfg_(inst.cfg), host_(inst.host), s_(s), ws_(ws) {}
+  RequestEval(const AclModule& acl, const gantry::Request& req, WorkerState* ws)
+      : acl_(acl), cfg_(acl.cfg()), req_(req), ws_(ws) {}
 
   gantry_action_t run() {
     std::fill(ws_->bits.begin(), ws_->bits.end(), 0);
@@ -52,8 +46,7 @@ class RequestEval {
         continue;
       }
       const Rule& rule = cfg_.rules[i];
-      if (!rule.name.empty() && host_->log_note != nullptr)
-        host_->log_note(s_, as_str("acl_rule"), as_str(rule.name));
+      if (!rule.name.empty()) req_.log_note("acl_rule", rule.name);
       apply_header_actions(rule);
       apply_path_actions(rule);
       switch (rule.final) {
@@ -115,18 +108,16 @@ class RequestEval {
         return source_in(*pred.cidrs);
       case PredKind::kTls:
         return tls_info() == pred.expect;
-      case PredKind::kHeaderExists: {
-        gantry_str_t v{};
-        return host_->req_header_get(s_, as_str(pred.header), 0, &v) == GANTRY_OK;
-      }
+      case PredKind::kHeaderExists:
+        return req_.header(pred.header).has_value();
       case PredKind::kConst:
         return pred.expect;
     }
     return false;
   }
 
-  void scan(uint32_t f, gantry_str_t v) {
-    inst_.matcher.scan(f, v.ptr, v.len, ws_->scratch.get(), ws_->bits.data());
+  void scan(uint32_t f, std::string_view v) {
+    acl_.matcher().scan(f, v.data(), v.size(), ws_->scratch.get(), ws_->bits.data());
   }
 
   // Absent values (no Host header, no SNI) are not scanned: no predicate on
@@ -134,26 +125,27 @@ class RequestEval {
   void scan_field(uint32_t f) {
     ws_->scanned[f] = 1;
     const FieldSpec& spec = cfg_.fields[f];
-    gantry_str_t v{};
     switch (spec.kind) {
       case FieldKind::kPath:
-        return scan(f, host_->req_path(s_));
+        return scan(f, req_.path());
       case FieldKind::kUrl:
-        return scan(f, host_->req_target(s_));
+        return scan(f, req_.target());
       case FieldKind::kQuery:
-        return scan(f, host_->req_query(s_));
+        return scan(f, req_.query());
       case FieldKind::kMethod:
-        return scan(f, host_->req_method(s_));
+        return scan(f, req_.method());
       case FieldKind::kHost:
-        if (host_->req_header_get(s_, as_str("host"), 0, &v) == GANTRY_OK) scan(f, strip_port(v));
+        if (std::optional<std::string_view> v = req_.header("host")) scan(f, strip_port(*v));
         return;
       case FieldKind::kHeader:
         // Every occurrence of the header, each value whole (no comma split).
-        for (size_t i = 0; host_->req_header_get(s_, as_str(spec.arg), i, &v) == GANTRY_OK; ++i)
-          scan(f, v);
-        return;
+        for (size_t i = 0;; ++i) {
+          std::optional<std::string_view> v = req_.header(spec.arg, i);
+          if (!v) return;
+          scan(f, *v);
+        }
       case FieldKind::kSni:
-        if (tls_info() && tls_.sni.len > 0) scan(f, tls_.sni);
+        if (tls_info() && tls_.sni.len > 0) scan(f, gantry::to_sv(tls_.sni));
         return;
       case FieldKind::kParam:
         return scan_params(f, spec.arg);
@@ -162,16 +154,16 @@ class RequestEval {
 
   // Every value of parameter `name` in the query string, undecoded.
   void scan_params(uint32_t f, const std::string& name) {
-    gantry_str_t q = host_->req_query(s_);
+    std::string_view q = req_.query();
     size_t i = 0;
-    while (i < q.len) {
+    while (i < q.size()) {
       size_t end = i;
-      while (end < q.len && q.ptr[end] != '&') ++end;
+      while (end < q.size() && q[end] != '&') ++end;
       size_t eq = i;
-      while (eq < end && q.ptr[eq] != '=') ++eq;
-      if (eq - i == name.size() && std::memcmp(q.ptr + i, name.data(), name.size()) == 0) {
+      while (eq < end && q[eq] != '=') ++eq;
+      if (q.substr(i, eq - i) == name) {
         size_t vstart = eq < end ? eq + 1 : end;
-        scan(f, gantry_str_t{q.ptr + vstart, end - vstart});
+        scan(f, q.substr(vstart, end - vstart));
       }
       i = end + 1;
     }
@@ -180,10 +172,9 @@ class RequestEval {
   bool tls_info() {
     if (!tls_fetched_) {
       tls_fetched_ = true;
-      std::memset(&tls_, 0, sizeof(tls_));
-      tls_.struct_size = sizeof(tls_);
-      gantry_conn_t* c = host_->stream_conn(s_);
-      is_tls_ = c != nullptr && host_->conn_tls(c, &tls_) == GANTRY_OK;
+      std::optional<gantry_tls_info_t> info = req_.connection().tls();
+      is_tls_ = info.has_value();
+      if (is_tls_) tls_ = *info;
     }
     return is_tls_;
   }
@@ -191,11 +182,7 @@ class RequestEval {
   bool source_in(const CidrSet& set) {
     if (!addr_fetched_) {
       addr_fetched_ = true;
-      addr_len_ = sizeof(addr_);
-      gantry_conn_t* c = host_->stream_conn(s_);
-      uint32_t len = static_cast<uint32_t>(sizeof(addr_));
-      if (c == nullptr || host_->conn_addr(c, GANTRY_ADDR_PEER, &addr_, &len) != GANTRY_OK) len = 0;
-      addr_len_ = static_cast<socklen_t>(len);
+      if (!req_.connection().address(GANTRY_ADDR_PEER, &addr_, &addr_len_)) addr_len_ = 0;
     }
     return addr_len_ > 0 && set.contains(reinterpret_cast<const sockaddr*>(&addr_), addr_len_);
   }
@@ -204,13 +191,13 @@ class RequestEval {
     for (const HeaderAction& a : rule.header_actions) {
       switch (a.op) {
         case HeaderAction::Op::kDel:
-          host_->req_header_remove(s_, as_str(a.name));
+          req_.headers().remove(a.name);
           break;
         case HeaderAction::Op::kSet:
-          host_->req_header_set(s_, as_str(a.name), as_str(a.value));
+          req_.headers().set(a.name, a.value);
           break;
         case HeaderAction::Op::kAdd:
-          host_->req_header_add(s_, as_str(a.name), as_str(a.value));
+          req_.headers().add(a.name, a.value);
           break;
       }
     }
@@ -218,7 +205,7 @@ class RequestEval {
 
   void apply_path_actions(const Rule& rule) {
     if (rule.path_actions.empty()) return;
-    std::string path = to_string(host_->req_path(s_));
+    std::string path(req_.path());
     for (const PathAction& a : rule.path_actions) {
       switch (a.op) {
         case PathAction::Op::kSet:
@@ -239,17 +226,19 @@ class RequestEval {
           break;
       }
     }
-    gantry_str_t q = host_->req_query(s_);
-    if (q.len > 0) path += "?" + to_string(q);
-    host_->req_set_target(s_, as_str(path));
+    std::string_view q = req_.query();
+    if (!q.empty()) {
+      path += '?';
+      path += q;
+    }
+    req_.set_target(path);
   }
 
   gantry_action_t route(const std::string& backend) {
-    if (host_->route_to(s_, as_str(backend)) == GANTRY_OK) return GANTRY_CONTINUE;
+    if (req_.route_to(backend) == GANTRY_OK) return GANTRY_CONTINUE;
     // The host cannot tell us at load time which backends exist, so a typo
     // shows up here: answer 503 rather than fall through to another backend.
-    std::string msg = "use_backend \"" + backend + "\": no such backend";
-    host_->log(inst_.self, GANTRY_LOG_ERROR, msg.c_str());
+    acl_.host().error("use_backend \"" + backend + "\": no such backend");
     static const std::vector<std::pair<std::string, std::string>> kHeaders = {
         {"Content-Type", "text/plain"}};
     return respond(503, kHeaders, "Service Unavailable\n");
@@ -258,18 +247,14 @@ class RequestEval {
   gantry_action_t respond(int32_t status,
                           const std::vector<std::pair<std::string, std::string>>& headers,
                           const std::string& body) {
-    gantry_header_t hs[32];
-    size_t n = 0;
-    for (const auto& h : headers) {
-      if (n == sizeof(hs) / sizeof(hs[0])) break;
-      hs[n++] = gantry_header_t{as_str(h.first), as_str(h.second)};
-    }
-    if (host_->respond(s_, status, hs, n, as_str(body)) != GANTRY_OK) return GANTRY_CLOSE;
+    // The config allows at most 30 headers (and a Location), within
+    // Request::kMaxRespondHeaders.
+    if (req_.respond_with(status, headers, body) != GANTRY_OK) return GANTRY_CLOSE;
     return GANTRY_DONE;
   }
 
   gantry_action_t redirect(const Redirect& r) {
-    std::string tail = to_string(r.drop_query ? host_->req_path(s_) : host_->req_target(s_));
+    std::string tail(r.drop_query ? req_.path() : req_.target());
     std::string location;
     switch (r.kind) {
       case Redirect::Kind::kLocation:
@@ -282,12 +267,12 @@ class RequestEval {
         break;
       }
       case Redirect::Kind::kScheme: {
-        gantry_str_t h{};
-        if (host_->req_header_get(s_, as_str("host"), 0, &h) != GANTRY_OK || h.len == 0) {
+        std::optional<std::string_view> h = req_.header("host");
+        if (!h || h->empty()) {
           static const std::vector<std::pair<std::string, std::string>> kNone;
           return respond(400, kNone, "Bad Request\n");
         }
-        location = r.arg + "://" + to_string(h) + tail;
+        location = r.arg + "://" + std::string(*h) + tail;
         break;
       }
     }
@@ -295,10 +280,9 @@ class RequestEval {
     return respond(r.code, headers, std::string());
   }
 
-  const AclInstance& inst_;
+  const AclModule& acl_;
   const AclConfig& cfg_;
-  const gantry_host_api_t* host_;
-  gantry_stream_t* s_;
+  const gantry::Request& req_;
   WorkerState* ws_;
   bool tls_fetched_ = false;
   bool is_tls_ = false;
@@ -310,8 +294,8 @@ class RequestEval {
 
 }  // namespace
 
-gantry_action_t evaluate_request(const AclInstance& inst, gantry_stream_t* s, WorkerState* ws) {
-  RequestEval eval(inst, s, ws);
+gantry_action_t evaluate_request(const AclModule& acl, const gantry::Request& req, WorkerState* ws) {
+  RequestEval eval(acl, req, ws);
   return eval.run();
 }
 

@@ -60,10 +60,10 @@ class AclTableParser {
   AclTableParser(const CfgReader& r, AclConfig* cfg, std::vector<std::vector<Pattern>>* patterns)
       : r_(r), cfg_(cfg), patterns_(patterns) {}
 
-  bool parse(const gantry_cfg_t* table) {
+  bool parse(const gantry::Config& table) {
     if (!r_.is(table, GANTRY_CFG_TABLE)) return r_.fail(table, "acl: expected a table");
-    const gantry_cfg_t* name_node = r_.host()->cfg_get(table, "name");
-    if (name_node == nullptr) return r_.fail(table, "acl: missing \"name\"");
+    gantry::Config name_node = table["name"];
+    if (!name_node) return r_.fail(table, "acl: missing \"name\"");
     if (!r_.string(name_node, "acl.name", &name_)) return false;
     if (name_.empty() || name_ == "and" || name_ == "or" || name_ == "not" ||
         name_.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:") !=
@@ -74,29 +74,28 @@ class AclTableParser {
 
     // Find the one predicate key.
     std::string pred_key;
-    const gantry_cfg_t* pred_node = nullptr;
-    size_t n = r_.host()->cfg_size(table);
-    for (size_t i = 0; i < n; ++i) {
-      std::string key;
-      const gantry_cfg_t* v = r_.entry(table, i, &key);
+    gantry::Config pred_node;
+    for (size_t i = 0; i < table.size(); ++i) {
+      auto [k, v] = table.entry(i);
+      std::string key(k);
       if (is_option_key(key)) continue;
       StringPredicateKey unused;
       if (!string_predicate(key, &unused) && key != "src" && key != "ssl_fc" &&
           key != "hdr_exists")
         return r_.fail(v, what_ + ": unknown key \"" + key + "\"");
-      if (pred_node != nullptr) {
+      if (pred_node) {
         // Point at whichever of the two comes later in the file.
-        const gantry_cfg_t* at = line_of(v) >= line_of(pred_node) ? v : pred_node;
+        gantry::Config at = v.line() >= pred_node.line() ? v : pred_node;
         return r_.fail(at, what_ + ": one predicate per acl table (\"" + pred_key + "\" and \"" +
                                key + "\"); repeat the name in another table to OR them");
       }
       pred_key = key;
       pred_node = v;
     }
-    if (pred_node == nullptr)
+    if (!pred_node)
       return r_.fail(table, what_ + ": no predicate (path_reg, host, src, ...)");
 
-    if (const gantry_cfg_t* ic = r_.host()->cfg_get(table, "ignore_case"))
+    if (gantry::Config ic = table["ignore_case"])
       if (!r_.boolean(ic, what_ + ".ignore_case", &ignore_case_)) return false;
 
     uint32_t pred = static_cast<uint32_t>(cfg_->preds.size());
@@ -124,20 +123,12 @@ class AclTableParser {
   }
 
  private:
-  uint32_t line_of(const gantry_cfg_t* node) const {
-    const char* file = nullptr;
-    uint32_t line = 0;
-    uint32_t col = 0;
-    r_.host()->cfg_where(node, &file, &line, &col);
-    return line;
-  }
-
   // Refuses option keys that make no sense for this predicate.
-  bool only_options(const gantry_cfg_t* table, const std::string& pred_key,
+  bool only_options(const gantry::Config& table, const std::string& pred_key,
                     const std::vector<std::string>& allowed) {
     for (const char* opt : {"ignore_case", "file", "header", "param"}) {
       if (std::find(allowed.begin(), allowed.end(), opt) != allowed.end()) continue;
-      if (const gantry_cfg_t* v = r_.host()->cfg_get(table, opt))
+      if (gantry::Config v = table[opt])
         return r_.fail(v, what_ + ": \"" + opt + "\" does not apply to " + pred_key);
     }
     return true;
@@ -148,12 +139,12 @@ class AclTableParser {
   }
 
   // Inline patterns followed by those of the `file` entries.
-  bool collect(const gantry_cfg_t* table, const gantry_cfg_t* pred_node,
+  bool collect(const gantry::Config& table, const gantry::Config& pred_node,
                std::vector<CfgItem>* items, std::vector<std::string>* origins) {
     if (!r_.string_list(pred_node, what_, items)) return false;
     origins->assign(items->size(), std::string());
-    const gantry_cfg_t* files = r_.host()->cfg_get(table, "file");
-    if (files == nullptr) return true;
+    gantry::Config files = table["file"];
+    if (!files) return true;
     std::vector<CfgItem> names;
     if (!r_.string_list(files, what_ + ".file", &names)) return false;
     for (const CfgItem& f : names) {
@@ -169,21 +160,21 @@ class AclTableParser {
     return true;
   }
 
-  bool parse_string(const gantry_cfg_t* table, uint32_t pred, const StringPredicateKey& sk,
-                    const gantry_cfg_t* pred_node) {
+  bool parse_string(const gantry::Config& table, uint32_t pred, const StringPredicateKey& sk,
+                    const gantry::Config& pred_node) {
     FieldSpec spec;
     spec.kind = sk.field;
     if (sk.field == FieldKind::kHeader) {
-      const gantry_cfg_t* h = r_.host()->cfg_get(table, "header");
-      if (h == nullptr) return r_.fail(table, what_ + ": hdr predicates need \"header\"");
+      gantry::Config h = table["header"];
+      if (!h) return r_.fail(table, what_ + ": hdr predicates need \"header\"");
       if (!r_.string(h, what_ + ".header", &spec.arg)) return false;
       if (!valid_header_name(spec.arg))
         return r_.fail(h, what_ + ": invalid header name \"" + spec.arg + "\"");
       spec.arg = lower(spec.arg);
       if (!only_options(table, "hdr", {"ignore_case", "file", "header"})) return false;
     } else if (sk.field == FieldKind::kParam) {
-      const gantry_cfg_t* pn = r_.host()->cfg_get(table, "param");
-      if (pn == nullptr) return r_.fail(table, what_ + ": urlp predicates need \"param\"");
+      gantry::Config pn = table["param"];
+      if (!pn) return r_.fail(table, what_ + ": urlp predicates need \"param\"");
       if (!r_.string(pn, what_ + ".param", &spec.arg)) return false;
       if (spec.arg.empty()) return r_.fail(pn, what_ + ": empty parameter name");
       if (!only_options(table, "urlp", {"ignore_case", "file", "param"})) return false;
@@ -223,7 +214,7 @@ class AclTableParser {
     return true;
   }
 
-  bool parse_source(const gantry_cfg_t* table, uint32_t pred, const gantry_cfg_t* pred_node) {
+  bool parse_source(const gantry::Config& table, uint32_t pred, const gantry::Config& pred_node) {
     if (!only_options(table, "src", {"file"})) return false;
     std::vector<CfgItem> items;
     std::vector<std::string> origins;
@@ -249,34 +240,34 @@ class AclTableParser {
   bool ignore_case_ = false;
 };
 
-bool parse_response(const CfgReader& r, const gantry_cfg_t* t, const std::string& what,
+bool parse_response(const CfgReader& r, const gantry::Config& t, const std::string& what,
                     LocalResponse* out) {
   if (!r.check_keys(t, what, {"status", "headers", "body"})) return false;
-  if (const gantry_cfg_t* s = r.host()->cfg_get(t, "status")) {
+  if (gantry::Config s = t["status"]) {
     int64_t v = 0;
     if (!r.integer(s, what + ".status", &v)) return false;
     if (v < 100 || v > 599) return r.fail(s, what + ".status: must be 100..599");
     out->status = static_cast<int32_t>(v);
   }
-  if (const gantry_cfg_t* h = r.host()->cfg_get(t, "headers")) {
+  if (gantry::Config h = t["headers"]) {
     if (!r.is(h, GANTRY_CFG_TABLE)) return r.fail(h, what + ".headers: expected a table");
     // request_eval.cc hands at most 32 headers (with Location) to respond().
-    if (r.host()->cfg_size(h) > 30) return r.fail(h, what + ".headers: at most 30 headers");
-    for (size_t i = 0; i < r.host()->cfg_size(h); ++i) {
-      std::string key;
+    if (h.size() > 30) return r.fail(h, what + ".headers: at most 30 headers");
+    for (size_t i = 0; i < h.size(); ++i) {
+      auto [k, v] = h.entry(i);
+      std::string key(k);
       std::string value;
-      const gantry_cfg_t* v = r.entry(h, i, &key);
       if (!valid_header_name(key)) return r.fail(v, what + ": invalid header name \"" + key + "\"");
       if (!r.string(v, what + ".headers." + key, &value)) return false;
       out->headers.emplace_back(key, value);
     }
   }
-  if (const gantry_cfg_t* b = r.host()->cfg_get(t, "body"))
+  if (gantry::Config b = t["body"])
     if (!r.string(b, what + ".body", &out->body)) return false;
   return true;
 }
 
-bool parse_deny(const CfgReader& r, const gantry_cfg_t* node, const std::string& what,
+bool parse_deny(const CfgReader& r, const gantry::Config& node, const std::string& what,
                 LocalResponse* out) {
   out->status = 403;
   out->body = "Forbidden\n";
@@ -299,7 +290,7 @@ bool parse_deny(const CfgReader& r, const gantry_cfg_t* node, const std::string&
   return r.fail(node, what + ": expected true, a status code or a {status, headers, body} table");
 }
 
-bool parse_redirect(const CfgReader& r, const gantry_cfg_t* t, const std::string& what,
+bool parse_redirect(const CfgReader& r, const gantry::Config& t, const std::string& what,
                     Redirect* out) {
   if (!r.is(t, GANTRY_CFG_TABLE)) return r.fail(t, what + ": expected a table");
   if (!r.check_keys(t, what, {"location", "scheme", "prefix", "code", "drop_query"})) return false;
@@ -308,34 +299,34 @@ bool parse_redirect(const CfgReader& r, const gantry_cfg_t* t, const std::string
                                                            {"scheme", Redirect::Kind::kScheme},
                                                            {"prefix", Redirect::Kind::kPrefix}};
   for (const auto& k : kKinds) {
-    if (const gantry_cfg_t* v = r.host()->cfg_get(t, k.first)) {
+    if (gantry::Config v = t[k.first]) {
       ++kinds;
       out->kind = k.second;
       if (!r.string(v, what + "." + k.first, &out->arg)) return false;
     }
   }
   if (kinds != 1) return r.fail(t, what + ": give exactly one of location, scheme, prefix");
-  if (const gantry_cfg_t* c = r.host()->cfg_get(t, "code")) {
+  if (gantry::Config c = t["code"]) {
     int64_t v = 0;
     if (!r.integer(c, what + ".code", &v)) return false;
     if (v != 301 && v != 302 && v != 303 && v != 307 && v != 308)
       return r.fail(c, what + ".code: one of 301, 302, 303, 307, 308");
     out->code = static_cast<int32_t>(v);
   }
-  if (const gantry_cfg_t* d = r.host()->cfg_get(t, "drop_query"))
+  if (gantry::Config d = t["drop_query"])
     if (!r.boolean(d, what + ".drop_query", &out->drop_query)) return false;
   return true;
 }
 
-bool parse_header_actions(const CfgReader& r, const gantry_cfg_t* rule, const std::string& what,
+bool parse_header_actions(const CfgReader& r, const gantry::Config& rule, const std::string& what,
                           Rule* out) {
   const std::pair<const char*, HeaderAction::Op> kOps[] = {{"del_header", HeaderAction::Op::kDel},
                                                           {"set_header", HeaderAction::Op::kSet},
                                                           {"add_header", HeaderAction::Op::kAdd}};
   // Deletions first, then sets, then adds, whatever the key order in the file.
   for (const auto& op : kOps) {
-    const gantry_cfg_t* node = r.host()->cfg_get(rule, op.first);
-    if (node == nullptr) continue;
+    gantry::Config node = rule[op.first];
+    if (!node) continue;
     std::string w = what + "." + op.first;
     if (op.second == HeaderAction::Op::kDel) {
       std::vector<CfgItem> names;
@@ -347,9 +338,9 @@ bool parse_header_actions(const CfgReader& r, const gantry_cfg_t* rule, const st
       continue;
     }
     if (!r.is(node, GANTRY_CFG_TABLE)) return r.fail(node, w + ": expected a table of name = value");
-    for (size_t i = 0; i < r.host()->cfg_size(node); ++i) {
-      std::string key;
-      const gantry_cfg_t* v = r.entry(node, i, &key);
+    for (size_t i = 0; i < node.size(); ++i) {
+      auto [k, v] = node.entry(i);
+      std::string key(k);
       if (!valid_header_name(key)) return r.fail(v, w + ": invalid header name \"" + key + "\"");
       std::vector<CfgItem> values;
       if (!r.string_list(v, w + "." + key, &values)) return false;
@@ -363,14 +354,14 @@ bool parse_header_actions(const CfgReader& r, const gantry_cfg_t* rule, const st
   return true;
 }
 
-bool parse_path_actions(const CfgReader& r, const gantry_cfg_t* rule, const std::string& what,
+bool parse_path_actions(const CfgReader& r, const gantry::Config& rule, const std::string& what,
                         Rule* out) {
   const std::pair<const char*, PathAction::Op> kOps[] = {{"set_path", PathAction::Op::kSet},
                                                         {"strip_prefix", PathAction::Op::kStripPrefix},
                                                         {"add_prefix", PathAction::Op::kAddPrefix}};
   for (const auto& op : kOps) {
-    const gantry_cfg_t* node = r.host()->cfg_get(rule, op.first);
-    if (node == nullptr) continue;
+    gantry::Config node = rule[op.first];
+    if (!node) continue;
     PathAction a{op.second, {}};
     if (!r.string(node, what + "." + op.first, &a.arg)) return false;
     if (a.arg.find_first_of(" \t\r\n?#") != std::string::npos)
@@ -382,7 +373,7 @@ bool parse_path_actions(const CfgReader& r, const gantry_cfg_t* rule, const std:
   return true;
 }
 
-bool parse_rule(const CfgReader& r, const gantry_cfg_t* t, size_t index, AclConfig* cfg) {
+bool parse_rule(const CfgReader& r, const gantry::Config& t, size_t index, AclConfig* cfg) {
   std::string what = "rule " + std::to_string(index + 1);
   if (!r.is(t, GANTRY_CFG_TABLE)) return r.fail(t, what + ": expected a table");
   if (!r.check_keys(t, what,
@@ -391,42 +382,42 @@ bool parse_rule(const CfgReader& r, const gantry_cfg_t* t, size_t index, AclConf
                      "add_prefix"}))
     return false;
   Rule rule;
-  if (const gantry_cfg_t* n = r.host()->cfg_get(t, "name")) {
+  if (gantry::Config n = t["name"]) {
     if (!r.string(n, what + ".name", &rule.name)) return false;
     what = "rule \"" + rule.name + "\"";
   }
-  const gantry_cfg_t* if_node = r.host()->cfg_get(t, "if");
-  const gantry_cfg_t* unless_node = r.host()->cfg_get(t, "unless");
-  if (if_node != nullptr && unless_node != nullptr)
+  gantry::Config if_node = t["if"];
+  gantry::Config unless_node = t["unless"];
+  if (if_node && unless_node)
     return r.fail(unless_node, what + ": \"if\" and \"unless\" together");
-  if (const gantry_cfg_t* c = if_node != nullptr ? if_node : unless_node) {
+  if (gantry::Config c = if_node ? if_node : unless_node) {
     std::string text;
     if (!r.string(c, what + (if_node ? ".if" : ".unless"), &text)) return false;
     std::string why;
     rule.cond = cfg->conditions.parse(
         text, [cfg](const std::string& name) { return cfg->acl_index(name); }, &why);
     if (rule.cond < 0) return r.fail(c, what + ": condition \"" + text + "\": " + why);
-    rule.negate = unless_node != nullptr;
+    rule.negate = static_cast<bool>(unless_node);
   }
 
   int finals = 0;
-  if (const gantry_cfg_t* b = r.host()->cfg_get(t, "use_backend")) {
+  if (gantry::Config b = t["use_backend"]) {
     ++finals;
     rule.final = Rule::Final::kUseBackend;
     if (!r.string(b, what + ".use_backend", &rule.backend)) return false;
     if (rule.backend.empty()) return r.fail(b, what + ".use_backend: empty backend name");
   }
-  if (const gantry_cfg_t* d = r.host()->cfg_get(t, "deny")) {
+  if (gantry::Config d = t["deny"]) {
     ++finals;
     rule.final = Rule::Final::kDeny;
     if (!parse_deny(r, d, what + ".deny", &rule.response)) return false;
   }
-  if (const gantry_cfg_t* d = r.host()->cfg_get(t, "redirect")) {
+  if (gantry::Config d = t["redirect"]) {
     ++finals;
     rule.final = Rule::Final::kRedirect;
     if (!parse_redirect(r, d, what + ".redirect", &rule.redirect)) return false;
   }
-  if (const gantry_cfg_t* d = r.host()->cfg_get(t, "respond")) {
+  if (gantry::Config d = t["respond"]) {
     ++finals;
     rule.final = Rule::Final::kRespond;
     if (!r.is(d, GANTRY_CFG_TABLE)) return r.fail(d, what + ".respond: expected a table");
@@ -457,31 +448,29 @@ void add_builtin_acls(AclConfig* cfg) {
 
 }  // namespace
 
-bool parse_module_config(const CfgReader& r, const gantry_cfg_t* config, AclConfig* out,
+bool parse_module_config(const CfgReader& r, const gantry::Config& config, AclConfig* out,
                          std::vector<std::vector<Pattern>>* patterns) {
-  if (const gantry_cfg_t* acls = r.host()->cfg_get(config, "acl")) {
+  if (gantry::Config acls = config["acl"]) {
     if (!r.is(acls, GANTRY_CFG_ARRAY)) return r.fail(acls, "acl: expected [[acl]] tables");
-    for (size_t i = 0; i < r.host()->cfg_size(acls); ++i) {
-      gantry_str_t unused{};
+    for (size_t i = 0; i < acls.size(); ++i) {
       AclTableParser parser(r, out, patterns);
-      if (!parser.parse(r.host()->cfg_at(acls, i, &unused))) return false;
+      if (!parser.parse(acls.at(i))) return false;
     }
   }
   patterns->resize(out->fields.size());
   add_builtin_acls(out);
-  if (const gantry_cfg_t* rules = r.host()->cfg_get(config, "rule")) {
+  if (gantry::Config rules = config["rule"]) {
     if (!r.is(rules, GANTRY_CFG_ARRAY)) return r.fail(rules, "rule: expected [[rule]] tables");
-    for (size_t i = 0; i < r.host()->cfg_size(rules); ++i) {
-      gantry_str_t unused{};
-      if (!parse_rule(r, r.host()->cfg_at(rules, i, &unused), i, out)) return false;
+    for (size_t i = 0; i < rules.size(); ++i) {
+      if (!parse_rule(r, rules.at(i), i, out)) return false;
     }
   }
-  if (const gantry_cfg_t* d = r.host()->cfg_get(config, "default_backend"))
+  if (gantry::Config d = config["default_backend"])
     if (!r.string(d, "default_backend", &out->default_backend)) return false;
   out->index_rules();
 
   std::string cache_dir = "auto";
-  if (const gantry_cfg_t* c = r.host()->cfg_get(config, "cache_dir"))
+  if (gantry::Config c = config["cache_dir"])
     if (!r.string(c, "cache_dir", &cache_dir)) return false;
   if (cache_dir == "auto") {
     out->cache_dir = default_cache_dir();

@@ -11,7 +11,8 @@
 namespace gantry::acl {
 
 // patterns[f] receives the patterns of field f of out->fields.
-bool parse_module_config(const CfgReader& reader, const gantry_cfg_t* config, AclConfig* out,
+// False after recording the first error in `reader`.
+bool parse_module_config(const CfgReader& reader, const gantry::Config& config, AclConfig* out,
                          std::vector<std::vector<Pattern>>* patterns);
 
 }  // namespace gantry::acl

@@ -10,9 +10,8 @@ namespace socket_tuning {
 
 namespace {
 
-constexpr uint32_t kKeySize = sizeof(gantry_config_key_t);
-constexpr uint32_t kL = GANTRY_SCOPE_LISTENER;
-constexpr uint32_t kB = GANTRY_SCOPE_BACKEND;
+constexpr gantry_scope_t kL = GANTRY_SCOPE_LISTENER;
+constexpr gantry_scope_t kB = GANTRY_SCOPE_BACKEND;
 
 // Listener queue length used for `tcp_fastopen = true`.
 constexpr int kDefaultFastopenQueue = 256;
@@ -22,166 +21,132 @@ constexpr int64_t kDefaultDeferAcceptMs = 5000;
 
 // Keys shared by both scopes are declared once per scope so the host checks
 // each table against exactly what applies to it.
-#define BOTH_SCOPES(scope)                                                                        \
-  {kKeySize, scope, "nodelay", GANTRY_CFG_BOOL, 0, "TCP_NODELAY on each connection"},             \
-      {kKeySize, scope, "keepalive", GANTRY_CFG_BOOL, 0, "SO_KEEPALIVE on each connection"},      \
-      {kKeySize, scope, "keepalive_idle", GANTRY_CFG_DURATION, 0,                                 \
-       "TCP_KEEPIDLE: idle time before the first probe (whole seconds)"},                         \
-      {kKeySize, scope, "keepalive_interval", GANTRY_CFG_DURATION, 0,                             \
-       "TCP_KEEPINTVL: time between probes (whole seconds)"},                                     \
-      {kKeySize, scope, "keepalive_count", GANTRY_CFG_INT, 0,                                     \
-       "TCP_KEEPCNT: unanswered probes before the connection is dropped"},                        \
-      {kKeySize, scope, "user_timeout", GANTRY_CFG_DURATION, 0,                                   \
-       "TCP_USER_TIMEOUT: how long sent data may stay unacknowledged"},                           \
-      {kKeySize, scope, "send_buffer", GANTRY_CFG_SIZE, 0, "SO_SNDBUF"},                          \
-      {kKeySize, scope, "receive_buffer", GANTRY_CFG_SIZE, 0, "SO_RCVBUF"},                       \
-      {kKeySize, scope, "ip_tos", GANTRY_CFG_INT, 0, "IP_TOS / IPV6_TCLASS byte (0-255)"},        \
-      {kKeySize, scope, "mark", GANTRY_CFG_INT, 0, "SO_MARK for policy routing (CAP_NET_ADMIN)"}
+#define BOTH_SCOPES(scope)                                                                      \
+  gantry::key("nodelay", GANTRY_CFG_BOOL, false, "TCP_NODELAY on each connection", scope),      \
+      gantry::key("keepalive", GANTRY_CFG_BOOL, false, "SO_KEEPALIVE on each connection", scope), \
+      gantry::key("keepalive_idle", GANTRY_CFG_DURATION, false,                                 \
+                  "TCP_KEEPIDLE: idle time before the first probe (whole seconds)", scope),     \
+      gantry::key("keepalive_interval", GANTRY_CFG_DURATION, false,                             \
+                  "TCP_KEEPINTVL: time between probes (whole seconds)", scope),                 \
+      gantry::key("keepalive_count", GANTRY_CFG_INT, false,                                     \
+                  "TCP_KEEPCNT: unanswered probes before the connection is dropped", scope),    \
+      gantry::key("user_timeout", GANTRY_CFG_DURATION, false,                                   \
+                  "TCP_USER_TIMEOUT: how long sent data may stay unacknowledged", scope),       \
+      gantry::key("send_buffer", GANTRY_CFG_SIZE, false, "SO_SNDBUF", scope),                   \
+      gantry::key("receive_buffer", GANTRY_CFG_SIZE, false, "SO_RCVBUF", scope),                \
+      gantry::key("ip_tos", GANTRY_CFG_INT, false, "IP_TOS / IPV6_TCLASS byte (0-255)", scope), \
+      gantry::key("mark", GANTRY_CFG_INT, false, "SO_MARK for policy routing (CAP_NET_ADMIN)", scope)
 
 const gantry_config_key_t kConfigKeys[] = {
-    {kKeySize, kL, "tcp_smart_accept", GANTRY_CFG_BOOL, 0,
-     "TCP_QUICKACK off so the request's ACK rides on the response (default true)"},
-    {kKeySize, kL, "defer_accept", GANTRY_CFG_BOOL, 0,
-     "TCP_DEFER_ACCEPT: wake accept only once the client has sent data"},
-    {kKeySize, kL, "defer_accept_timeout", GANTRY_CFG_DURATION, 0,
-     "how long the kernel holds a silent connection (default 5s)"},
-    {kKeySize, kL, "tcp_fastopen", GANTRY_CFG_ANY, 0,
-     "TCP_FASTOPEN queue length (integer, 0 = off) or true for 256"},
-    {kKeySize, kL, "reuseport", GANTRY_CFG_BOOL, 0,
-     "SO_REUSEPORT; always on, the core opens one socket per worker"},
-    {kKeySize, kL, "backlog", GANTRY_CFG_INT, 0,
-     "not here: set `backlog` on the [[listener]] itself"},
+    gantry::key("tcp_smart_accept", GANTRY_CFG_BOOL, false,
+                "TCP_QUICKACK off so the request's ACK rides on the response (default true)", kL),
+    gantry::key("defer_accept", GANTRY_CFG_BOOL, false,
+                "TCP_DEFER_ACCEPT: wake accept only once the client has sent data", kL),
+    gantry::key("defer_accept_timeout", GANTRY_CFG_DURATION, false,
+                "how long the kernel holds a silent connection (default 5s)", kL),
+    gantry::key("tcp_fastopen", GANTRY_CFG_ANY, false,
+                "TCP_FASTOPEN queue length (integer, 0 = off) or true for 256", kL),
+    gantry::key("reuseport", GANTRY_CFG_BOOL, false,
+                "SO_REUSEPORT; always on, the core opens one socket per worker", kL),
+    gantry::key("backlog", GANTRY_CFG_INT, false,
+                "not here: set `backlog` on the [[listener]] itself", kL),
     BOTH_SCOPES(kL),
-    {kKeySize, kB, "tcp_smart_connect", GANTRY_CFG_BOOL, 0,
-     "TCP_QUICKACK off before connect() so the handshake's last ACK carries the request "
-     "(default true)"},
-    {kKeySize, kB, "tcp_fastopen", GANTRY_CFG_BOOL, 0, "TCP_FASTOPEN_CONNECT to the servers"},
-    {kKeySize, kB, "source", GANTRY_CFG_STRING, 0,
-     "local address to connect from, e.g. \"10.0.0.5\" (port chosen at connect)"},
-    {kKeySize, kB, "bind_address_no_port", GANTRY_CFG_BOOL, 0,
-     "IP_BIND_ADDRESS_NO_PORT with `source` (default true)"},
+    gantry::key("tcp_smart_connect", GANTRY_CFG_BOOL, false,
+                "TCP_QUICKACK off before connect() so the handshake's last ACK carries the "
+                "request (default true)",
+                kB),
+    gantry::key("tcp_fastopen", GANTRY_CFG_BOOL, false, "TCP_FASTOPEN_CONNECT to the servers", kB),
+    gantry::key("source", GANTRY_CFG_STRING, false,
+                "local address to connect from, e.g. \"10.0.0.5\" (port chosen at connect)", kB),
+    gantry::key("bind_address_no_port", GANTRY_CFG_BOOL, false,
+                "IP_BIND_ADDRESS_NO_PORT with `source` (default true)", kB),
     BOTH_SCOPES(kB),
-    {0, 0, nullptr, 0, 0, nullptr},
+    gantry::keys_end(),
 };
 
 #undef BOTH_SCOPES
 
 namespace {
 
-// Reads one table with error reporting bound to the host and error sink.
-class Reader {
- public:
-  Reader(const Module& m, gantry_error_t* err) : host_(m.host), err_(err) {}
+// Reads one value of the table; a bad one throws gantry::ConfigError at its
+// node, with the key's name first.
+[[noreturn]] void fail(const gantry::Config& node, const std::string& msg) { node.fail(msg); }
 
-  bool fail(const gantry_cfg_t* node, const std::string& msg) {
-    host_->error_at(err_, node, GANTRY_ERR_INVAL, msg.c_str());
-    return false;
+bool boolean(const gantry::Config& node, const char* key) {
+  bool v = false;
+  if (!node.read(&gantry::Config::as_bool, &v)) fail(node, std::string(key) + ": expected a boolean");
+  return v;
+}
+
+int64_t integer(const gantry::Config& node, const char* key, int64_t lo, int64_t hi) {
+  int64_t v = 0;
+  if (!node.read(&gantry::Config::as_int, &v)) fail(node, std::string(key) + ": expected an integer");
+  if (v < lo || v > hi) {
+    fail(node, std::string(key) + ": " + std::to_string(v) + " is outside " + std::to_string(lo) +
+                   ".." + std::to_string(hi));
   }
+  return v;
+}
 
-  bool boolean(const gantry_cfg_t* node, const char* key, bool* out) {
-    int32_t v = 0;
-    if (host_->cfg_bool(node, &v) != GANTRY_OK) return fail(node, std::string(key) + ": expected a boolean");
-    *out = v != 0;
-    return true;
+int64_t duration_ms(const gantry::Config& node, const char* key, int64_t lo, int64_t hi) {
+  int64_t v = 0;
+  if (!node.read(&gantry::Config::as_duration_ms, &v))
+    fail(node, std::string(key) + ": expected a duration such as \"30s\"");
+  if (v < lo || v > hi) {
+    fail(node, std::string(key) + ": " + std::to_string(v) + "ms is outside " + std::to_string(lo) +
+                   "ms.." + std::to_string(hi) + "ms");
   }
+  return v;
+}
 
-  bool integer(const gantry_cfg_t* node, const char* key, int64_t lo, int64_t hi, int64_t* out) {
-    if (host_->cfg_int(node, out) != GANTRY_OK) return fail(node, std::string(key) + ": expected an integer");
-    if (*out < lo || *out > hi) {
-      return fail(node, std::string(key) + ": " + std::to_string(*out) + " is outside " +
-                            std::to_string(lo) + ".." + std::to_string(hi));
-    }
-    return true;
+// Socket options counted in seconds: round up so "1500ms" never becomes 1s.
+int seconds(const gantry::Config& node, const char* key, int hi_s) {
+  int64_t ms = duration_ms(node, key, 1, int64_t{hi_s} * 1000);
+  return static_cast<int>((ms + 999) / 1000);
+}
+
+int size(const gantry::Config& node, const char* key) {
+  int64_t v = 0;
+  if (!node.read(&gantry::Config::as_size_bytes, &v))
+    fail(node, std::string(key) + ": expected a size such as \"256k\"");
+  // The kernel doubles the value and keeps it in an int.
+  if (v < 1024 || v > INT_MAX / 2) {
+    fail(node, std::string(key) + ": " + std::to_string(v) + " is outside 1024.." +
+                   std::to_string(INT_MAX / 2));
   }
+  return static_cast<int>(v);
+}
 
-  bool duration_ms(const gantry_cfg_t* node, const char* key, int64_t lo, int64_t hi,
-                   int64_t* out) {
-    if (host_->cfg_duration_ms(node, out) != GANTRY_OK) {
-      return fail(node, std::string(key) + ": expected a duration such as \"30s\"");
-    }
-    if (*out < lo || *out > hi) {
-      return fail(node, std::string(key) + ": " + std::to_string(*out) + "ms is outside " +
-                            std::to_string(lo) + "ms.." + std::to_string(hi) + "ms");
-    }
-    return true;
-  }
+std::string string_value(const gantry::Config& node, const char* key) {
+  std::string_view v;
+  if (!node.read(&gantry::Config::as_string, &v)) fail(node, std::string(key) + ": expected a string");
+  return std::string(v);
+}
 
-  // Socket options counted in seconds: round up so "1500ms" never becomes 1s.
-  bool seconds(const gantry_cfg_t* node, const char* key, int hi_s, int* out) {
-    int64_t ms = 0;
-    if (!duration_ms(node, key, 1, int64_t{hi_s} * 1000, &ms)) return false;
-    *out = static_cast<int>((ms + 999) / 1000);
-    return true;
-  }
-
-  bool size(const gantry_cfg_t* node, const char* key, int* out) {
-    int64_t v = 0;
-    if (host_->cfg_size_bytes(node, &v) != GANTRY_OK) {
-      return fail(node, std::string(key) + ": expected a size such as \"256k\"");
-    }
-    // The kernel doubles the value and keeps it in an int.
-    if (v < 1024 || v > INT_MAX / 2) {
-      return fail(node, std::string(key) + ": " + std::to_string(v) + " is outside 1024.." +
-                            std::to_string(INT_MAX / 2));
-    }
-    *out = static_cast<int>(v);
-    return true;
-  }
-
-  bool string(const gantry_cfg_t* node, const char* key, std::string* out) {
-    gantry_str_t s{};
-    if (host_->cfg_string(node, &s) != GANTRY_OK) return fail(node, std::string(key) + ": expected a string");
-    out->assign(s.ptr, s.len);
-    return true;
-  }
-
-  const gantry_host_api_t* host() const { return host_; }
-
- private:
-  const gantry_host_api_t* host_;
-  gantry_error_t* err_;
-};
-
-// Keys valid in both scopes. Returns false on error; *known = false for a
-// key that is not one of them.
-bool read_conn_key(Reader& r, const std::string& key, const gantry_cfg_t* v, ConnOptions* c,
-                   bool* known) {
-  *known = true;
-  int64_t n = 0;
-  bool b = false;
-  int s = 0;
+// Keys valid in both scopes. False for a key that is not one of them.
+bool read_conn_key(const std::string& key, const gantry::Config& v, ConnOptions* c) {
   if (key == "nodelay") {
-    if (!r.boolean(v, "nodelay", &b)) return false;
-    c->nodelay = b;
+    c->nodelay = boolean(v, "nodelay");
   } else if (key == "keepalive") {
-    if (!r.boolean(v, "keepalive", &b)) return false;
-    c->keepalive = b;
+    c->keepalive = boolean(v, "keepalive");
   } else if (key == "keepalive_idle") {
-    if (!r.seconds(v, "keepalive_idle", 32767, &s)) return false;  // kernel MAX_TCP_KEEPIDLE
-    c->keepalive_idle_s = s;
+    c->keepalive_idle_s = seconds(v, "keepalive_idle", 32767);  // kernel MAX_TCP_KEEPIDLE
   } else if (key == "keepalive_interval") {
-    if (!r.seconds(v, "keepalive_interval", 32767, &s)) return false;  // MAX_TCP_KEEPINTVL
-    c->keepalive_interval_s = s;
+    c->keepalive_interval_s = seconds(v, "keepalive_interval", 32767);  // MAX_TCP_KEEPINTVL
   } else if (key == "keepalive_count") {
-    if (!r.integer(v, "keepalive_count", 1, 127, &n)) return false;  // MAX_TCP_KEEPCNT
-    c->keepalive_count = static_cast<int>(n);
+    c->keepalive_count = static_cast<int>(integer(v, "keepalive_count", 1, 127));  // MAX_TCP_KEEPCNT
   } else if (key == "user_timeout") {
-    if (!r.duration_ms(v, "user_timeout", 0, INT_MAX, &n)) return false;
-    c->user_timeout_ms = static_cast<unsigned>(n);
+    c->user_timeout_ms = static_cast<unsigned>(duration_ms(v, "user_timeout", 0, INT_MAX));
   } else if (key == "send_buffer") {
-    if (!r.size(v, "send_buffer", &s)) return false;
-    c->send_buffer = s;
+    c->send_buffer = size(v, "send_buffer");
   } else if (key == "receive_buffer") {
-    if (!r.size(v, "receive_buffer", &s)) return false;
-    c->receive_buffer = s;
+    c->receive_buffer = size(v, "receive_buffer");
   } else if (key == "ip_tos") {
-    if (!r.integer(v, "ip_tos", 0, 255, &n)) return false;
-    c->ip_tos = static_cast<int>(n);
+    c->ip_tos = static_cast<int>(integer(v, "ip_tos", 0, 255));
   } else if (key == "mark") {
-    if (!r.integer(v, "mark", 0, UINT32_MAX, &n)) return false;
-    c->mark = static_cast<uint32_t>(n);
+    c->mark = static_cast<uint32_t>(integer(v, "mark", 0, UINT32_MAX));
   } else {
-    *known = false;
+    return false;
   }
   return true;
 }
@@ -207,124 +172,96 @@ bool parse_source(const std::string& text, BackendOptions* b) {
   return true;
 }
 
-bool read_listener_key(Reader& r, const std::string& key, const gantry_cfg_t* v,
-                       ListenerOptions* l, bool* defer_set, const gantry_cfg_t** timeout_node) {
-  bool b = false;
-  int64_t n = 0;
+// What a listener table says beyond single keys: defer_accept_timeout only
+// means something with defer_accept.
+struct ListenerExtras {
+  bool defer = false;
+  gantry::Config timeout_node;
+};
+
+void read_listener_key(const std::string& key, const gantry::Config& v, ListenerOptions* l,
+                       ListenerExtras* x) {
   if (key == "tcp_smart_accept") {
-    if (!r.boolean(v, "tcp_smart_accept", &b)) return false;
-    l->smart_accept = b;
+    l->smart_accept = boolean(v, "tcp_smart_accept");
   } else if (key == "defer_accept") {
-    if (!r.boolean(v, "defer_accept", &b)) return false;
-    *defer_set = b;
+    x->defer = boolean(v, "defer_accept");
   } else if (key == "defer_accept_timeout") {
-    *timeout_node = v;
+    x->timeout_node = v;
   } else if (key == "tcp_fastopen") {
-    if (r.host()->cfg_type(v) == GANTRY_CFG_BOOL) {
-      if (!r.boolean(v, "tcp_fastopen", &b)) return false;
-      l->fastopen_queue = b ? kDefaultFastopenQueue : 0;
+    if (v.type() == GANTRY_CFG_BOOL) {
+      l->fastopen_queue = boolean(v, "tcp_fastopen") ? kDefaultFastopenQueue : 0;
     } else {
-      if (!r.integer(v, "tcp_fastopen", 0, 65535, &n)) return false;
-      l->fastopen_queue = static_cast<int>(n);
+      l->fastopen_queue = static_cast<int>(integer(v, "tcp_fastopen", 0, 65535));
     }
   } else if (key == "reuseport") {
-    if (!r.boolean(v, "reuseport", &b)) return false;
-    if (!b) {
-      return r.fail(v, "reuseport: cannot be turned off: the core opens one listening socket per "
-                       "worker on the same address with SO_REUSEPORT");
+    if (!boolean(v, "reuseport")) {
+      fail(v, "reuseport: cannot be turned off: the core opens one listening socket per "
+              "worker on the same address with SO_REUSEPORT");
     }
   } else if (key == "backlog") {
-    return r.fail(v, "backlog: the core calls listen(), so the accept queue is set on the "
-                     "[[listener]] itself (backlog = N); `gantry doctor` checks it against "
-                     "net.core.somaxconn");
-  } else {
-    bool known = false;
-    if (!read_conn_key(r, key, v, &l->conn, &known)) return false;
-    if (!known) return r.fail(v, key + ": not a listener option of socket_tuning");
+    fail(v, "backlog: the core calls listen(), so the accept queue is set on the "
+            "[[listener]] itself (backlog = N); `gantry doctor` checks it against "
+            "net.core.somaxconn");
+  } else if (!read_conn_key(key, v, &l->conn)) {
+    fail(v, key + ": not a listener option of socket_tuning");
   }
-  return true;
 }
 
-bool read_backend_key(Reader& r, const std::string& key, const gantry_cfg_t* v, BackendOptions* b,
-                      const gantry_cfg_t** no_port_node) {
-  bool flag = false;
+void read_backend_key(const std::string& key, const gantry::Config& v, BackendOptions* b,
+                      gantry::Config* no_port_node) {
   if (key == "tcp_smart_connect") {
-    if (!r.boolean(v, "tcp_smart_connect", &flag)) return false;
-    b->smart_connect = flag;
+    b->smart_connect = boolean(v, "tcp_smart_connect");
   } else if (key == "tcp_fastopen") {
-    if (!r.boolean(v, "tcp_fastopen", &flag)) return false;
-    b->fastopen = flag;
+    b->fastopen = boolean(v, "tcp_fastopen");
   } else if (key == "source") {
-    std::string text;
-    if (!r.string(v, "source", &text)) return false;
+    std::string text = string_value(v, "source");
     if (!parse_source(text, b)) {
-      return r.fail(v, "source: \"" + text + "\" is not an IPv4 or IPv6 address (no port: the "
-                       "kernel picks it at connect)");
+      fail(v, "source: \"" + text + "\" is not an IPv4 or IPv6 address (no port: the "
+              "kernel picks it at connect)");
     }
   } else if (key == "bind_address_no_port") {
-    if (!r.boolean(v, "bind_address_no_port", &flag)) return false;
-    b->bind_address_no_port = flag;
+    b->bind_address_no_port = boolean(v, "bind_address_no_port");
     *no_port_node = v;
-  } else {
-    bool known = false;
-    if (!read_conn_key(r, key, v, &b->conn, &known)) return false;
-    if (!known) return r.fail(v, key + ": not a backend option of socket_tuning");
+  } else if (!read_conn_key(key, v, &b->conn)) {
+    fail(v, key + ": not a backend option of socket_tuning");
   }
-  return true;
 }
 
 // Sub-keys of keepalive without keepalive = true would silently do nothing.
-bool check_keepalive(Reader& r, const gantry_cfg_t* table, const ConnOptions& c) {
+void check_keepalive(const gantry::Config& table, const ConnOptions& c) {
   bool has_sub = c.keepalive_idle_s || c.keepalive_interval_s || c.keepalive_count;
   if (has_sub && !c.keepalive.value_or(false)) {
-    const gantry_cfg_t* at = r.host()->cfg_get(table, "keepalive");
-    return r.fail(at != nullptr ? at : table,
-                  "keepalive_idle/keepalive_interval/keepalive_count need keepalive = true");
+    gantry::Config at = table["keepalive"];
+    fail(at ? at : table, "keepalive_idle/keepalive_interval/keepalive_count need keepalive = true");
   }
-  return true;
 }
 
 }  // namespace
 
-gantry_status_t read_scope(const Module& m, uint32_t scope, const gantry_cfg_t* table, Scope* out,
-                           gantry_error_t* err) {
-  Reader r(m, err);
-  const gantry_host_api_t* host = m.host;
+void read_scope(uint32_t scope, const gantry::Config& table, Scope* out) {
   out->scope = scope;
-  bool defer = false;
-  const gantry_cfg_t* timeout_node = nullptr;
-  const gantry_cfg_t* no_port_node = nullptr;
-  size_t n = host->cfg_size(table);
-  for (size_t i = 0; i < n; ++i) {
-    gantry_str_t k{};
-    const gantry_cfg_t* v = host->cfg_at(table, i, &k);
-    std::string key(k.ptr, k.len);
-    bool ok = scope == GANTRY_SCOPE_LISTENER
-                  ? read_listener_key(r, key, v, &out->listener, &defer, &timeout_node)
-                  : read_backend_key(r, key, v, &out->backend, &no_port_node);
-    if (!ok) return GANTRY_ERR_INVAL;
+  ListenerExtras extras;
+  gantry::Config no_port_node;
+  for (size_t i = 0; i < table.size(); ++i) {
+    auto [k, v] = table.entry(i);
+    std::string key(k);
+    if (scope == GANTRY_SCOPE_LISTENER) read_listener_key(key, v, &out->listener, &extras);
+    else read_backend_key(key, v, &out->backend, &no_port_node);
   }
   if (scope == GANTRY_SCOPE_LISTENER) {
-    if (timeout_node != nullptr && !defer) {
-      r.fail(timeout_node, "defer_accept_timeout: needs defer_accept = true");
-      return GANTRY_ERR_INVAL;
-    }
-    if (defer) {
+    if (extras.timeout_node && !extras.defer)
+      fail(extras.timeout_node, "defer_accept_timeout: needs defer_accept = true");
+    if (extras.defer) {
       int s = static_cast<int>(kDefaultDeferAcceptMs / 1000);
-      if (timeout_node != nullptr && !r.seconds(timeout_node, "defer_accept_timeout", 3600, &s)) {
-        return GANTRY_ERR_INVAL;
-      }
+      if (extras.timeout_node) s = seconds(extras.timeout_node, "defer_accept_timeout", 3600);
       out->listener.defer_accept_s = s;
     }
-    if (!check_keepalive(r, table, out->listener.conn)) return GANTRY_ERR_INVAL;
+    check_keepalive(table, out->listener.conn);
   } else {
-    if (no_port_node != nullptr && !out->backend.has_source) {
-      r.fail(no_port_node, "bind_address_no_port: only means something with `source`");
-      return GANTRY_ERR_INVAL;
-    }
-    if (!check_keepalive(r, table, out->backend.conn)) return GANTRY_ERR_INVAL;
+    if (no_port_node && !out->backend.has_source)
+      fail(no_port_node, "bind_address_no_port: only means something with `source`");
+    check_keepalive(table, out->backend.conn);
   }
-  return GANTRY_OK;
 }
 
 }  // namespace socket_tuning

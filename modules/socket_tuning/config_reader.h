@@ -1,9 +1,9 @@
 #pragma once
 // Turns a [listener.socket_tuning] / [backend.socket_tuning] table into a
 // Scope. The host has already rejected unknown keys and wrong types; this
-// file checks ranges and combinations and points error_at at the key.
-#include "gantry/module.h"
-#include "module_state.h"
+// file checks ranges and combinations and throws gantry::ConfigError at the
+// key at fault.
+#include "gantry/module.hpp"
 #include "options.h"
 
 namespace socket_tuning {
@@ -11,7 +11,6 @@ namespace socket_tuning {
 // The keys the module declares, ending with a NULL name.
 extern const gantry_config_key_t kConfigKeys[];
 
-gantry_status_t read_scope(const Module& m, uint32_t scope, const gantry_cfg_t* table, Scope* out,
-                           gantry_error_t* err);
+void read_scope(uint32_t scope, const gantry::Config& table, Scope* out);
 
 }  // namespace socket_tuning

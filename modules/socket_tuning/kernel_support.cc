@@ -50,7 +50,7 @@ std::string unsupported(const char* option, int err) {
 
 // Tries one optional int option; clears it (with a warning) when refused.
 template <typename T>
-void probe(Module& m, int fd, std::optional<T>* opt, int level, int name, const char* option) {
+void probe(LoadReports& m, int fd, std::optional<T>* opt, int level, int name, const char* option) {
   if (!opt->has_value()) return;
   int err = try_set(fd, level, name, static_cast<int>(**opt));
   if (err == 0) return;
@@ -58,7 +58,7 @@ void probe(Module& m, int fd, std::optional<T>* opt, int level, int name, const 
   opt->reset();
 }
 
-void probe_flag(Module& m, int fd, bool* flag, int level, int name, int value,
+void probe_flag(LoadReports& m, int fd, bool* flag, int level, int name, int value,
                 const char* option) {
   if (!*flag) return;
   int err = try_set(fd, level, name, value);
@@ -68,7 +68,7 @@ void probe_flag(Module& m, int fd, bool* flag, int level, int name, int value,
 }
 
 // The kernel silently caps SO_SNDBUF/SO_RCVBUF at wmem_max/rmem_max.
-void check_buffer_cap(Module& m, const std::optional<int>& v, const char* option,
+void check_buffer_cap(LoadReports& m, const std::optional<int>& v, const char* option,
                       const char* sysctl_path, const char* sysctl_name) {
   if (!v) return;
   long cap = read_sysctl(sysctl_path);
@@ -79,7 +79,7 @@ void check_buffer_cap(Module& m, const std::optional<int>& v, const char* option
                     "sysctl -w " + sysctl_name + "=" + std::to_string(*v));
 }
 
-void probe_conn(Module& m, int fd, ConnOptions* c) {
+void probe_conn(LoadReports& m, int fd, ConnOptions* c) {
   probe(m, fd, &c->nodelay, IPPROTO_TCP, TCP_NODELAY, "nodelay");
   probe(m, fd, &c->keepalive, SOL_SOCKET, SO_KEEPALIVE, "keepalive");
   probe(m, fd, &c->keepalive_idle_s, IPPROTO_TCP, TCP_KEEPIDLE, "keepalive_idle");
@@ -97,7 +97,7 @@ void probe_conn(Module& m, int fd, ConnOptions* c) {
 }
 
 // net.ipv4.tcp_fastopen: bit 0x1 enables the client side, 0x2 the server side.
-void check_fastopen_sysctl(Module& m, long bit, const char* side) {
+void check_fastopen_sysctl(LoadReports& m, long bit, const char* side) {
   long v = read_sysctl("/proc/sys/net/ipv4/tcp_fastopen");
   if (v < 0 || (v & bit) != 0) return;
   m.report_once(std::string("tcp_fastopen-") + side,
@@ -107,7 +107,7 @@ void check_fastopen_sysctl(Module& m, long bit, const char* side) {
                     " (see `gantry doctor`)");
 }
 
-void check_listener(Module& m, Scope* s) {
+void check_listener(LoadReports& m, Scope* s) {
   ListenerOptions& o = s->listener;
   ProbeSocket p(AF_INET);
   if (p.fd() < 0) return;
@@ -119,38 +119,34 @@ void check_listener(Module& m, Scope* s) {
   if (o.fastopen_queue.value_or(0) > 0) check_fastopen_sysctl(m, 0x2, "server");
 }
 
-gantry_status_t check_backend(Module& m, const gantry_cfg_t* table, Scope* s,
-                              gantry_error_t* err) {
+void check_backend(LoadReports& m, const gantry::Config& table, Scope* s) {
   BackendOptions& o = s->backend;
   int family = o.has_source ? o.source.ss_family : AF_INET;
   ProbeSocket p(family);
-  if (p.fd() < 0) return GANTRY_OK;
+  if (p.fd() < 0) return;
   probe_flag(m, p.fd(), &o.smart_connect, IPPROTO_TCP, TCP_QUICKACK, 0, "tcp_smart_connect");
   probe_flag(m, p.fd(), &o.fastopen, IPPROTO_TCP, TCP_FASTOPEN_CONNECT, 1, "tcp_fastopen");
   probe_conn(m, p.fd(), &o.conn);
   if (o.fastopen) check_fastopen_sysctl(m, 0x1, "client");
-  if (!o.has_source) return GANTRY_OK;
+  if (!o.has_source) return;
   probe_flag(m, p.fd(), &o.bind_address_no_port, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, 1,
              "bind_address_no_port");
   // A source address this host does not own would fail every connect.
   if (bind(p.fd(), reinterpret_cast<const sockaddr*>(&o.source), o.source_len) != 0) {
     std::string msg = std::string("source: cannot bind to it (") + std::strerror(errno) + ")";
-    const gantry_cfg_t* at = m.host->cfg_get(table, "source");
-    m.host->error_at(err, at != nullptr ? at : table, GANTRY_ERR_INVAL, msg.c_str());
-    return GANTRY_ERR_INVAL;
+    gantry::Config at = table["source"];
+    (at ? at : table).fail(msg);
   }
-  return GANTRY_OK;
 }
 
 }  // namespace
 
-gantry_status_t check_kernel_support(Module& m, const gantry_cfg_t* table, Scope* s,
-                                     gantry_error_t* err) {
+void check_kernel_support(LoadReports& reports, const gantry::Config& table, Scope* s) {
   if (s->scope == GANTRY_SCOPE_LISTENER) {
-    check_listener(m, s);
-    return GANTRY_OK;
+    check_listener(reports, s);
+    return;
   }
-  return check_backend(m, table, s, err);
+  check_backend(reports, table, s);
 }
 
 }  // namespace socket_tuning

@@ -3,16 +3,14 @@
 // socket, so an option this kernel (or this process's privileges) refuses
 // is reported by name at load and then left out, instead of failing on
 // every connection. Also warns where a sysctl makes an option ineffective.
-#include "gantry/module.h"
-#include "module_state.h"
+#include "gantry/module.hpp"
+#include "load_reports.h"
 #include "options.h"
 
 namespace socket_tuning {
 
-// Returns GANTRY_OK, or an error (via error_at on `table`'s key) when the
-// option cannot work at all on this host, e.g. a `source` address that is
-// not local.
-gantry_status_t check_kernel_support(Module& m, const gantry_cfg_t* table, Scope* s,
-                                     gantry_error_t* err);
+// Throws gantry::ConfigError (at `table`'s key) when an option cannot work at
+// all on this host, e.g. a `source` address that is not local.
+void check_kernel_support(LoadReports& reports, const gantry::Config& table, Scope* s);
 
 }  // namespace socket_tuning

@@ -17,8 +17,8 @@ int on_new_session(SSL* ssl, SSL_SESSION* sess) {
 
 }  // namespace
 
-ClientState::ClientState(const Module* mod, Settings settings)
-    : mod_(mod), settings_(std::move(settings)) {}
+ClientState::ClientState(const gantry::Host& host, Settings settings)
+    : host_(host), settings_(std::move(settings)) {}
 
 ClientState::~ClientState() {
   for (auto& kv : sessions_) SSL_SESSION_free(kv.second);
@@ -26,7 +26,7 @@ ClientState::~ClientState() {
 
 bool ClientState::init(Reporter& rep) {
   const Settings& s = settings_;
-  if (!validate_crypto(mod_, s, rep)) return false;
+  if (!validate_crypto(s, rep)) return false;
   ctx_ = new_ctx(s, rep);
   if (!ctx_) return false;
   SSL_CTX* c = ctx_.get();

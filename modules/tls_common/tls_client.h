@@ -13,14 +13,14 @@ namespace gantry::tls {
 
 class ClientState {
  public:
-  ClientState(const Module* mod, Settings settings);
+  ClientState(const gantry::Host& host, Settings settings);
   ~ClientState();
 
   // MAIN, at ctx_new.
   bool init(Reporter& rep);
 
   SSL_CTX* ctx() const { return ctx_.get(); }
-  const Module* mod() const { return mod_; }
+  const gantry::Host& host() const { return host_; }
   const Settings& settings() const { return settings_; }
 
   // LOOP. A session to resume for `name` (the caller frees it), or null.
@@ -29,7 +29,7 @@ class ClientState {
   void remember(const std::string& name, SSL_SESSION* sess);
 
  private:
-  const Module* mod_;
+  gantry::Host host_;
   const Settings settings_;
   CtxPtr ctx_;
   // Touched once per upstream handshake; a short critical section.

@@ -57,7 +57,7 @@ bool validate_ciphers(const Settings& s, Reporter& rep) {
   return true;
 }
 
-bool validate_suites(const Module* mod, const Settings& s, Reporter& rep) {
+bool validate_suites(const Settings& s, Reporter& rep) {
   if (s.ciphersuites.empty()) return true;
   std::vector<std::string> toks = split(s.ciphersuites, ":, ");
   for (const std::string& tok : toks) {
@@ -73,7 +73,6 @@ bool validate_suites(const Module* mod, const Settings& s, Reporter& rep) {
                                     " always offers TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384"
                                     " and TLS_CHACHA20_POLY1305_SHA256; the setting is ignored");
   }
-  (void)mod;
   return true;
 }
 
@@ -94,8 +93,8 @@ bool validate_curves(const Settings& s, Reporter& rep) {
 
 const char* library_version() { return OpenSSL_version(OPENSSL_VERSION); }
 
-bool validate_crypto(const Module* mod, const Settings& s, Reporter& rep) {
-  return validate_ciphers(s, rep) && validate_suites(mod, s, rep) && validate_curves(s, rep);
+bool validate_crypto(const Settings& s, Reporter& rep) {
+  return validate_ciphers(s, rep) && validate_suites(s, rep) && validate_curves(s, rep);
 }
 
 CtxPtr new_ctx(const Settings& s, Reporter& rep) {

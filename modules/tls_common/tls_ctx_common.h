@@ -11,7 +11,7 @@ namespace gantry::tls {
 
 // Checks ciphers, ciphersuites and curves name by name, so an error names the
 // unknown entry. Runs once at ctx_new.
-bool validate_crypto(const Module* mod, const Settings& s, Reporter& rep);
+bool validate_crypto(const Settings& s, Reporter& rep);
 
 // A new SSL_CTX with versions, ciphers, curves and options applied.
 CtxPtr new_ctx(const Settings& s, Reporter& rep);

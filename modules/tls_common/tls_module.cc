@@ -1,11 +1,12 @@
-// The module's descriptor and instance. Compiled once per TLS library: the
-// build defines GANTRY_TLS_PROVIDER ("tls-boringssl" / "tls-openssl") and
+// The module class. Compiled once per TLS library: the build defines
+// GANTRY_TLS_PROVIDER ("tls-boringssl" / "tls-openssl") and
 // GANTRY_TLS_MODULE_NAME.
-#include "tls_module.h"
+#include <memory>
+#include <utility>
 
-#include <new>
-
+#include "gantry/module.hpp"
 #include "tls_compat.h"
+#include "tls_module.h"
 #include "tls_session.h"
 #include "tls_settings.h"
 #include "tls_transport.h"
@@ -17,51 +18,52 @@
 namespace gantry::tls {
 namespace {
 
-gantry_status_t instance_new(const gantry_host_api_t* host, gantry_module_t* self,
-                             const gantry_cfg_t* /*config*/, void** inst, gantry_error_t* err) {
-#if !defined(OPENSSL_IS_BORINGSSL)
-  // The static OpenSSL inside this module: no exit handler (the module is
-  // never unloaded, contexts may be freed late) and no system openssl.cnf, so
-  // both providers behave alike whatever the host's OpenSSL config says.
-  if (OPENSSL_init_ssl(OPENSSL_INIT_NO_ATEXIT | OPENSSL_INIT_NO_LOAD_CONFIG, nullptr) != 1) {
-    host->error_set(err, GANTRY_ERR_GENERIC, "OpenSSL initialisation failed");
-    return GANTRY_ERR_GENERIC;
-  }
-#endif
-  init_bio_method();
-  auto* mod = new (std::nothrow) Module{host, self};
-  if (mod == nullptr) {
-    host->error_set(err, GANTRY_ERR_NOMEM, "out of memory");
-    return GANTRY_ERR_NOMEM;
-  }
-  *inst = mod;
-  return GANTRY_OK;
-}
+// Immutable after construction, so every worker may read it.
+class TlsModule : public gantry::Module {
+ public:
+  static constexpr const char* kName = GANTRY_TLS_MODULE_NAME;
+  static constexpr const char* kVersion = "1.0.0";
+  static constexpr const char* kDescription =
+      "TLS termination and re-encryption (" GANTRY_TLS_PROVIDER ")";
+  static constexpr uint64_t kCapabilities = GANTRY_CAP_TRANSPORT;
+  static constexpr const gantry_config_key_t* kConfigKeys = tls::kConfigKeys;
+  // provider = "<kTransportName>" in a [listener.tls] / [backend.tls] table.
+  static constexpr const char* kTransportName = GANTRY_TLS_PROVIDER;
+  using TransportContext = TransportCtx;
 
-void instance_free(void* inst) { delete static_cast<Module*>(inst); }
+  explicit TlsModule(gantry::Host host) : Module(host) {
+#if !defined(OPENSSL_IS_BORINGSSL)
+    // The static OpenSSL inside this module: no exit handler (the module is
+    // never unloaded, contexts may be freed late) and no system openssl.cnf,
+    // so both providers behave alike whatever the host's OpenSSL config says.
+    if (OPENSSL_init_ssl(OPENSSL_INIT_NO_ATEXIT | OPENSSL_INIT_NO_LOAD_CONFIG, nullptr) != 1)
+      throw gantry::Error(GANTRY_ERR_GENERIC, "OpenSSL initialisation failed");
+#endif
+    init_bio_method();
+  }
+
+  // MAIN, once per [listener.tls] (is_server) or [backend.tls] table.
+  std::unique_ptr<TransportCtx> transport_new(gantry::Config table, bool is_server) {
+    Reporter rep(host());
+    if (!table) {
+      rep.error(Where{}, "no TLS settings");
+      rep.raise();
+    }
+    Settings settings;
+    if (!parse_settings(host(), table, is_server, rep, &settings)) rep.raise();
+    auto t = std::make_unique<TransportCtx>();
+    if (is_server) {
+      t->server = std::make_shared<ServerState>(host(), std::move(settings));
+      if (!t->server->init(rep)) rep.raise();
+    } else {
+      t->client = std::make_shared<ClientState>(host(), std::move(settings));
+      if (!t->client->init(rep)) rep.raise();
+    }
+    return t;
+  }
+};
 
 }  // namespace
 }  // namespace gantry::tls
 
-GANTRY_MODULE_ENTRY {
-  // Built on first call, not at dlopen: static constructors stay trivial.
-  static const gantry_hooks_t hooks = [] {
-    gantry_hooks_t h{};
-    h.struct_size = sizeof h;
-    h.instance_new = gantry::tls::instance_new;
-    h.instance_free = gantry::tls::instance_free;
-    return h;
-  }();
-  static const gantry_transport_t transport = gantry::tls::make_transport(GANTRY_TLS_PROVIDER);
-  static const gantry_module_desc_t desc = {
-      GANTRY_DESC_INIT,
-      GANTRY_TLS_MODULE_NAME,
-      "1.0.0",
-      "TLS termination and re-encryption (" GANTRY_TLS_PROVIDER ")",
-      GANTRY_CAP_TRANSPORT,
-      gantry::tls::kConfigKeys,
-      &hooks,
-      &transport,
-  };
-  return &desc;
-}
+GANTRY_CPP_MODULE(gantry::tls::TlsModule)

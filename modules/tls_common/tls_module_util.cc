@@ -5,49 +5,37 @@
 
 namespace gantry::tls {
 
-void log(const Module* mod, gantry_log_level_t level, const char* fmt, ...) {
-  if (mod == nullptr || mod->host == nullptr || mod->host->log == nullptr) return;
+void log(const gantry::Host& host, gantry_log_level_t level, const char* fmt, ...) {
   char buf[1024];
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(buf, sizeof buf, fmt, ap);
   va_end(ap);
-  mod->host->log(mod->self, level, buf);
-}
-
-std::string where_of(const Module* mod, const gantry_cfg_t* node) {
-  if (node == nullptr || mod->host->cfg_where == nullptr) return {};
-  const char* file = nullptr;
-  uint32_t line = 0, column = 0;
-  mod->host->cfg_where(node, &file, &line, &column);
-  if (file == nullptr) return {};
-  return std::string(file) + ":" + std::to_string(line);
+  host.log(level, buf);
 }
 
 void Reporter::error(const Where& at, const std::string& msg) {
   if (failed_) return;
   failed_ = true;
   first_ = msg;
-  if (err_ != nullptr) {
-    if (at.node != nullptr) {
-      mod_->host->error_at(err_, at.node, GANTRY_ERR_INVAL, msg.c_str());
-    } else {
-      mod_->host->error_set(err_, GANTRY_ERR_INVAL, msg.c_str());
-    }
+  if (collect_) {
+    first_node_ = at.node;
     return;
   }
   if (at.pos.empty()) {
-    log(mod_, level_, "%s", msg.c_str());
+    log(host_, level_, "%s", msg.c_str());
   } else {
-    log(mod_, level_, "%s: %s", at.pos.c_str(), msg.c_str());
+    log(host_, level_, "%s: %s", at.pos.c_str(), msg.c_str());
   }
 }
 
+void Reporter::raise() const { throw gantry::ConfigError(first_node_.node(), first_); }
+
 void Reporter::warn(const Where& at, const std::string& msg) {
   if (at.pos.empty()) {
-    log(mod_, GANTRY_LOG_WARN, "%s", msg.c_str());
+    log(host_, GANTRY_LOG_WARN, "%s", msg.c_str());
   } else {
-    log(mod_, GANTRY_LOG_WARN, "%s: %s", at.pos.c_str(), msg.c_str());
+    log(host_, GANTRY_LOG_WARN, "%s: %s", at.pos.c_str(), msg.c_str());
   }
 }
 

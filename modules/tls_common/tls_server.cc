@@ -168,11 +168,11 @@ FileStamp stamp(const std::string& path) {
 
 }  // namespace
 
-ServerState::ServerState(const Module* mod, Settings settings)
-    : mod_(mod), settings_(std::move(settings)), alpn_(alpn_wire(settings_.alpn)) {}
+ServerState::ServerState(const gantry::Host& host, Settings settings)
+    : host_(host), settings_(std::move(settings)), alpn_(alpn_wire(settings_.alpn)) {}
 
 bool ServerState::init(Reporter& rep) {
-  if (!validate_crypto(mod_, settings_, rep)) return false;
+  if (!validate_crypto(settings_, rep)) return false;
   // Without a key file, one random key per listener: it survives certificate
   // reloads, not a config reload.
   if (RAND_bytes(reinterpret_cast<uint8_t*>(&random_key_), sizeof random_key_) != 1) {
@@ -358,12 +358,9 @@ void ServerState::maybe_check_files() {
   // One session per interval wins the right to ask.
   if (!next_check_ms_.compare_exchange_strong(next, now + interval, std::memory_order_relaxed))
     return;
-  const gantry_host_api_t* h = mod_->host;
-  if (h->post != nullptr) {
-    auto* arg = new std::weak_ptr<ServerState>(shared_from_this());
-    if (h->post(-1, run_check, arg) == GANTRY_OK) return;
-    delete arg;
-  }
+  auto* arg = new std::weak_ptr<ServerState>(shared_from_this());
+  if (host_.post(-1, run_check, arg) == GANTRY_OK) return;
+  delete arg;
   check_files();  // the host cannot post: do it here, rarely
 }
 
@@ -374,16 +371,16 @@ void ServerState::check_files() {
   // Remember this state even if it fails: a half-written pair of files is
   // retried once the next change lands, without a log line per second.
   stamps_ = now;
-  Reporter rep(mod_, GANTRY_LOG_ERROR);
+  Reporter rep(host_, GANTRY_LOG_ERROR);
   std::shared_ptr<const ServerSnapshot> snap = build(rep);
   if (!snap) {
-    log(mod_, GANTRY_LOG_ERROR,
+    log(host_, GANTRY_LOG_ERROR,
         "%s: changed TLS files are not usable; new connections keep the previous certificates",
         settings_.table.pos.c_str());
     return;
   }
   std::atomic_store(&snap_, snap);
-  log(mod_, GANTRY_LOG_INFO, "%s: reloaded TLS certificates", settings_.table.pos.c_str());
+  log(host_, GANTRY_LOG_INFO, "%s: reloaded TLS certificates", settings_.table.pos.c_str());
 }
 
 }  // namespace gantry::tls

@@ -51,7 +51,7 @@ struct FileStamp {
 
 class ServerState : public std::enable_shared_from_this<ServerState> {
  public:
-  ServerState(const Module* mod, Settings settings);
+  ServerState(const gantry::Host& host, Settings settings);
 
   // MAIN, at ctx_new: checks the settings and builds the first snapshot.
   bool init(Reporter& rep);
@@ -70,7 +70,7 @@ class ServerState : public std::enable_shared_from_this<ServerState> {
   // Called from the library's ClientHello callback.
   void select_certificate(Session* s, const ClientHelloFacts& hello) const;
 
-  const Module* mod() const { return mod_; }
+  const gantry::Host& host() const { return host_; }
   const Settings& settings() const { return settings_; }
   const std::string& alpn() const { return alpn_; }
 
@@ -80,7 +80,7 @@ class ServerState : public std::enable_shared_from_this<ServerState> {
   bool load_ticket_keys(ServerSnapshot* snap, Reporter& rep) const;
   std::vector<FileStamp> stamp_files() const;
 
-  const Module* mod_;
+  gantry::Host host_;
   const Settings settings_;
   std::string alpn_;                            // wire format of what we announce
   TicketKey random_key_{};                      // used when no ticket_key_file is set

@@ -80,31 +80,26 @@ Session::~Session() {
   SSL_free(ssl);
 }
 
-Session* new_server_session(std::shared_ptr<ServerState> state) {
+std::unique_ptr<Session> new_server_session(std::shared_ptr<ServerState> state) {
   state->maybe_check_files();
-  auto* s = new Session();
+  auto s = std::make_unique<Session>();
   s->snap = state->snapshot();
   s->server = std::move(state);
   SSL* ssl = SSL_new(s->snap->entries[0].ctx.get());
-  if (ssl == nullptr) {
-    delete s;
-    return nullptr;
-  }
-  attach(s, ssl);
+  if (ssl == nullptr) return nullptr;
+  attach(s.get(), ssl);
   SSL_set_accept_state(ssl);
   return s;
 }
 
-Session* new_client_session(std::shared_ptr<ClientState> state, const std::string& server_name) {
-  auto* s = new Session();
+std::unique_ptr<Session> new_client_session(std::shared_ptr<ClientState> state,
+                                            const std::string& server_name) {
+  auto s = std::make_unique<Session>();
   s->client = std::move(state);
   s->server_name = server_name;
   SSL* ssl = SSL_new(s->client->ctx());
-  if (ssl == nullptr) {
-    delete s;
-    return nullptr;
-  }
-  attach(s, ssl);
+  if (ssl == nullptr) return nullptr;
+  attach(s.get(), ssl);
   SSL_set_connect_state(ssl);
   if (!server_name.empty()) {
     bool ip = is_ip_literal(server_name);
@@ -115,10 +110,7 @@ Session* new_client_session(std::shared_ptr<ClientState> state, const std::strin
       X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
       int ok = ip ? X509_VERIFY_PARAM_set1_ip_asc(param, server_name.c_str())
                   : X509_VERIFY_PARAM_set1_host(param, server_name.c_str(), server_name.size());
-      if (ok != 1) {
-        delete s;
-        return nullptr;
-      }
+      if (ok != 1) return nullptr;
     }
   }
   if (SSL_SESSION* cached = s->client->session_for(server_name)) {

@@ -1,6 +1,8 @@
 #pragma once
 // One TLS session in memory-BIO style: the host feeds ciphertext in and
-// drains ciphertext out; the library never sees the socket.
+// drains ciphertext out; the library never sees the socket. The member
+// functions are the transport calls of module.h (tls_transport.cc), called
+// directly by the SDK's transport layer.
 #include <memory>
 #include <string>
 
@@ -24,12 +26,27 @@ struct Session {
   std::string peer_subject;
 
   ~Session();
-  const Module* mod() const { return server ? server->mod() : client->mod(); }
+  const gantry::Host& host() const { return server ? server->host() : client->host(); }
+
+  gantry_io_t handshake();
+  gantry_io_t feed_cipher(const uint8_t* p, size_t n, size_t* used);
+  gantry_io_t read_plain(uint8_t* buf, size_t cap, size_t* got);
+  gantry_io_t write_plain(const uint8_t* p, size_t n, size_t* used);
+  size_t peek_cipher(const uint8_t** p);
+  void consume_cipher(size_t n) { out.consume(n); }
+  bool handshake_done() const;
+  gantry_io_t shutdown();
+  gantry_status_t info(gantry_tls_info_t& facts);
+
+ private:
+  gantry_io_t io_result(int r, const char* what);
+  void cache_peer_facts();
 };
 
-// Creates the session's SSL and attaches the memory BIO.
-Session* new_server_session(std::shared_ptr<ServerState> state);
-Session* new_client_session(std::shared_ptr<ClientState> state, const std::string& server_name);
+// Creates the session's SSL and attaches the memory BIO; null on failure.
+std::unique_ptr<Session> new_server_session(std::shared_ptr<ServerState> state);
+std::unique_ptr<Session> new_client_session(std::shared_ptr<ClientState> state,
+                                            const std::string& server_name);
 
 // The Session owning an SSL (SSL app data).
 inline Session* session_of(const SSL* ssl) { return static_cast<Session*>(SSL_get_app_data(ssl)); }

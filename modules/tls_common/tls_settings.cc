@@ -9,9 +9,7 @@
 namespace gantry::tls {
 namespace {
 
-constexpr uint32_t kT = GANTRY_SCOPE_TRANSPORT;
-#define GANTRY_TLS_KEY(name, type, doc) \
-  { sizeof(gantry_config_key_t), kT, name, type, 0, doc }
+#define GANTRY_TLS_KEY(name, type, doc) gantry::key(name, type, false, doc, GANTRY_SCOPE_TRANSPORT)
 
 // Keys that make sense on one side only; the other side reports them.
 const char* const kServerOnly[] = {"cert",
@@ -29,48 +27,45 @@ const char* const kServerOnly[] = {"cert",
 const char* const kClientOnly[] = {"verify", "ca", "server_name", "client_cert", "client_key"};
 
 struct Reader {
-  const Module* mod;
-  const gantry_cfg_t* table;
+  const gantry::Host& host;
+  gantry::Config table;
   Reporter& rep;
 
-  const gantry_host_api_t* h() const { return mod->host; }
-  Where at(const gantry_cfg_t* node) const { return Where{node, where_of(mod, node)}; }
+  Where at(const gantry::Config& node) const { return Where{node, node.where(false)}; }
 
-  const gantry_cfg_t* get(const char* key) const { return h()->cfg_get(table, key); }
+  gantry::Config get(const char* key) const { return table[key]; }
 
-  bool string(const gantry_cfg_t* node, std::string* out, const char* what) {
-    gantry_str_t s{};
-    if (h()->cfg_string(node, &s) != GANTRY_OK) {
+  bool string(const gantry::Config& node, std::string* out, const char* what) {
+    std::string_view s;
+    if (!node.read(&gantry::Config::as_string, &s)) {
       rep.error(at(node), std::string(what) + ": expected a string");
       return false;
     }
-    out->assign(s.ptr, s.len);
+    out->assign(s);
     return true;
   }
 
   bool string_key(const char* key, std::string* out, Where* where = nullptr) {
-    const gantry_cfg_t* node = get(key);
-    if (node == nullptr) return true;
+    gantry::Config node = get(key);
+    if (!node) return true;
     if (where != nullptr) *where = at(node);
     return string(node, out, key);
   }
 
   bool bool_key(const char* key, bool* out) {
-    const gantry_cfg_t* node = get(key);
-    if (node == nullptr) return true;
-    int32_t v = 0;
-    if (h()->cfg_bool(node, &v) != GANTRY_OK) {
+    gantry::Config node = get(key);
+    if (!node) return true;
+    if (!node.read(&gantry::Config::as_bool, out)) {
       rep.error(at(node), std::string(key) + ": expected true or false");
       return false;
     }
-    *out = v != 0;
     return true;
   }
 
   bool int_key(const char* key, int64_t min, int64_t* out) {
-    const gantry_cfg_t* node = get(key);
-    if (node == nullptr) return true;
-    if (h()->cfg_int(node, out) != GANTRY_OK || *out < min) {
+    gantry::Config node = get(key);
+    if (!node) return true;
+    if (!node.read(&gantry::Config::as_int, out) || *out < min) {
       rep.error(at(node), std::string(key) + ": expected an integer >= " + std::to_string(min));
       return false;
     }
@@ -78,9 +73,9 @@ struct Reader {
   }
 
   bool duration_key(const char* key, int64_t* out_ms) {
-    const gantry_cfg_t* node = get(key);
-    if (node == nullptr) return true;
-    if (h()->cfg_duration_ms(node, out_ms) != GANTRY_OK || *out_ms < 0) {
+    gantry::Config node = get(key);
+    if (!node) return true;
+    if (!node.read(&gantry::Config::as_duration_ms, out_ms) || *out_ms < 0) {
       rep.error(at(node), std::string(key) + ": expected a duration such as \"300s\"");
       return false;
     }
@@ -88,16 +83,9 @@ struct Reader {
   }
 
   // Relative paths are relative to the directory of the config file.
-  std::string resolve(const std::string& path) const {
-    if (path.empty() || path[0] == '/') return path;
-    gantry_str_t dir = h()->cfg_dir != nullptr ? h()->cfg_dir() : gantry_str_t{nullptr, 0};
-    if (dir.len == 0) return path;
-    std::string out(dir.ptr, dir.len);
-    if (out.back() != '/') out += '/';
-    return out + path;
-  }
+  std::string resolve(const std::string& path) const { return host.resolve_path(path); }
 
-  bool file(const gantry_cfg_t* node, FileRef* out, const char* what) {
+  bool file(const gantry::Config& node, FileRef* out, const char* what) {
     std::string path;
     if (!string(node, &path, what)) return false;
     if (path.empty()) {
@@ -110,24 +98,24 @@ struct Reader {
   }
 
   bool file_key(const char* key, FileRef* out) {
-    const gantry_cfg_t* node = get(key);
-    return node == nullptr || file(node, out, key);
+    gantry::Config node = get(key);
+    return !node || file(node, out, key);
   }
 
   // A string, or an array of strings.
-  bool string_list(const gantry_cfg_t* node, const char* key, std::vector<std::string>* out) {
+  bool string_list(const gantry::Config& node, const char* key, std::vector<std::string>* out) {
     out->clear();
-    if (h()->cfg_type(node) == GANTRY_CFG_STRING) {
+    if (node.is(GANTRY_CFG_STRING)) {
       out->emplace_back();
       return string(node, &out->back(), key);
     }
-    if (h()->cfg_type(node) != GANTRY_CFG_ARRAY) {
+    if (!node.is(GANTRY_CFG_ARRAY)) {
       rep.error(at(node), std::string(key) + ": expected a string or an array of strings");
       return false;
     }
-    for (size_t i = 0, n = h()->cfg_size(node); i < n; ++i) {
+    for (size_t i = 0, n = node.size(); i < n; ++i) {
       out->emplace_back();
-      if (!string(h()->cfg_at(node, i, nullptr), &out->back(), key)) return false;
+      if (!string(node.at(i), &out->back(), key)) return false;
     }
     return true;
   }
@@ -165,8 +153,8 @@ bool version_key(Reader& r, const char* key, int* out) {
 }
 
 bool parse_alpn(Reader& r, Settings* s) {
-  const gantry_cfg_t* node = r.get("alpn");
-  if (node == nullptr) return true;
+  gantry::Config node = r.get("alpn");
+  if (!node) return true;
   s->alpn_at = r.at(node);
   if (!r.string_list(node, "alpn", &s->alpn)) return false;
   for (const std::string& p : s->alpn) {
@@ -179,16 +167,14 @@ bool parse_alpn(Reader& r, Settings* s) {
   return true;
 }
 
-bool parse_cert_entry(Reader& r, const gantry_cfg_t* entry, CertSpec* out) {
-  const gantry_host_api_t* h = r.h();
-  if (h->cfg_type(entry) != GANTRY_CFG_TABLE) {
+bool parse_cert_entry(Reader& r, const gantry::Config& entry, CertSpec* out) {
+  if (!entry.is(GANTRY_CFG_TABLE)) {
     r.rep.error(r.at(entry), "certificates: each entry is a table { cert = ..., key = ... }");
     return false;
   }
-  for (size_t i = 0, n = h->cfg_size(entry); i < n; ++i) {
-    gantry_str_t key{};
-    const gantry_cfg_t* v = h->cfg_at(entry, i, &key);
-    std::string k(key.ptr, key.len);
+  for (size_t i = 0, n = entry.size(); i < n; ++i) {
+    auto [key, v] = entry.entry(i);
+    std::string k(key);
     if (k == "cert") {
       if (!r.file(v, &out->cert, "cert")) return false;
     } else if (k == "key") {
@@ -218,14 +204,14 @@ bool parse_server(Reader& r, Settings* s) {
     return false;
   }
   if (!top.cert.empty()) s->certs.push_back(top);
-  if (const gantry_cfg_t* list = r.get("certificates")) {
-    if (r.h()->cfg_type(list) != GANTRY_CFG_ARRAY) {
+  if (gantry::Config list = r.get("certificates")) {
+    if (!list.is(GANTRY_CFG_ARRAY)) {
       r.rep.error(r.at(list), "certificates: expected an array of tables");
       return false;
     }
-    for (size_t i = 0, n = r.h()->cfg_size(list); i < n; ++i) {
+    for (size_t i = 0, n = list.size(); i < n; ++i) {
       CertSpec spec;
-      if (!parse_cert_entry(r, r.h()->cfg_at(list, i, nullptr), &spec)) return false;
+      if (!parse_cert_entry(r, list.at(i), &spec)) return false;
       s->certs.push_back(spec);
     }
   }
@@ -243,7 +229,7 @@ bool parse_server(Reader& r, Settings* s) {
   s->session_timeout_s = std::max<int64_t>(1, timeout_ms / 1000);
   if (!r.duration_key("reload_interval", &s->reload_interval_ms)) return false;
 
-  if (const gantry_cfg_t* node = r.get("ticket_key_file")) {
+  if (gantry::Config node = r.get("ticket_key_file")) {
     std::vector<std::string> paths;
     if (!r.string_list(node, "ticket_key_file", &paths)) return false;
     for (const std::string& p : paths) {
@@ -289,14 +275,14 @@ bool parse_client(Reader& r, Settings* s) {
 bool reject_other_side(Reader& r, bool is_server) {
   if (is_server) {
     for (const char* k : kClientOnly) {
-      if (const gantry_cfg_t* n = r.get(k)) {
+      if (gantry::Config n = r.get(k)) {
         r.rep.error(r.at(n), std::string(k) + ": only valid in a [backend.tls] table");
         return false;
       }
     }
   } else {
     for (const char* k : kServerOnly) {
-      if (const gantry_cfg_t* n = r.get(k)) {
+      if (gantry::Config n = r.get(k)) {
         std::string hint = (std::strcmp(k, "cert") == 0 || std::strcmp(k, "key") == 0)
                                ? " (use client_cert / client_key)"
                                : "";
@@ -347,12 +333,12 @@ const gantry_config_key_t kConfigKeys[] = {
     GANTRY_TLS_KEY("server_name", GANTRY_CFG_STRING, "backend: SNI to send and name to verify"),
     GANTRY_TLS_KEY("client_cert", GANTRY_CFG_STRING, "backend: PEM client certificate chain"),
     GANTRY_TLS_KEY("client_key", GANTRY_CFG_STRING, "backend: PEM key of client_cert"),
-    {sizeof(gantry_config_key_t), 0, nullptr, 0, 0, nullptr},
+    gantry::keys_end(),
 };
 
-bool parse_settings(const Module* mod, const gantry_cfg_t* table, bool is_server, Reporter& rep,
-                    Settings* s) {
-  Reader r{mod, table, rep};
+bool parse_settings(const gantry::Host& host, const gantry::Config& table, bool is_server,
+                    Reporter& rep, Settings* s) {
+  Reader r{host, table, rep};
   s->is_server = is_server;
   s->table = r.at(table);
   s->min_version = TLS1_2_VERSION;

@@ -62,8 +62,8 @@ struct Settings {
 };
 
 // Reads and checks the table. Returns false after reporting the first error.
-bool parse_settings(const Module* mod, const gantry_cfg_t* table, bool is_server, Reporter& rep,
-                    Settings* out);
+bool parse_settings(const gantry::Host& host, const gantry::Config& table, bool is_server,
+                    Reporter& rep, Settings* out);
 
 // The accepted keys (scope GANTRY_SCOPE_TRANSPORT), ending with a NULL name.
 extern const gantry_config_key_t kConfigKeys[];

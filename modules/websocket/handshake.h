@@ -3,8 +3,9 @@
 // the local answer when it does not. Checked before any backend is chosen,
 // so a broken handshake never costs an upstream connection.
 #include <cstdint>
+#include <string_view>
 
-#include "gantry/module.h"
+#include "gantry/module.hpp"
 #include "settings.h"
 
 namespace gantry::websocket {
@@ -17,20 +18,18 @@ struct Refusal {
 
 // True when the comma-separated list header `name` (all its occurrences)
 // contains `token`, case-insensitively.
-bool header_has_token(const gantry_host_api_t* host, gantry_stream_t* s, gantry_str_t name,
-                      gantry_str_t token);
+bool header_has_token(const gantry::Request& req, std::string_view name, std::string_view token);
 
 // True when `v` is 16 bytes in base64: 22 alphabet characters and "==".
-bool valid_key(gantry_str_t v);
+bool valid_key(std::string_view v);
 
 // True when `origin` (as sent) matches an entry of `allowed` (lower-case).
-bool origin_allowed(const Settings& settings, gantry_str_t origin);
+bool origin_allowed(const Settings& settings, std::string_view origin);
 
 // Checks method, version, Connection, Sec-WebSocket-Key/-Version and Origin.
-Refusal check_handshake(const gantry_host_api_t* host, gantry_stream_t* s,
-                        const Settings& settings);
+Refusal check_handshake(const gantry::Request& req, const Settings& settings);
 
 // Answers the request with the refusal (426 carries Sec-WebSocket-Version: 13).
-void send_refusal(const gantry_host_api_t* host, gantry_stream_t* s, const Refusal& r);
+void send_refusal(const gantry::Request& req, const Refusal& r);
 
 }  // namespace gantry::websocket

@@ -1,12 +1,12 @@
 #pragma once
-// The module's validated configuration: immutable after instance_new and
+// The module's validated configuration: immutable after construction and
 // shared by every worker.
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "frame_tracker.h"
-#include "gantry/module.h"
+#include "gantry/module.hpp"
 
 namespace gantry::websocket {
 
@@ -28,17 +28,8 @@ struct Settings {
   }
 };
 
-struct Instance {
-  const gantry_host_api_t* host = nullptr;
-  gantry_module_t* self = nullptr;
-  Settings settings;
-};
-
-// The keys the module declares, ending with a NULL name.
-extern const gantry_config_key_t kConfigKeys[];
-
-// Reads [module.config]; reports errors through error_at with file:line.
-gantry_status_t read_settings(const gantry_host_api_t* host, const gantry_cfg_t* config,
-                              Settings* out, gantry_error_t* err);
+// Reads [module.config]. The host has already rejected unknown keys and
+// wrong types; a bad value throws gantry::ConfigError at its node.
+Settings read_settings(const gantry::Config& config);
 
 }  // namespace gantry::websocket

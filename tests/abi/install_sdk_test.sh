@@ -21,6 +21,8 @@ only_entry() {
 step "install the SDK to $prefix"
 cmake --install "$build" --component sdk --prefix "$prefix"
 for f in include/gantry/module.h include/gantry/module.hpp include/gantry/mock_host.hpp \
+         include/gantry/mock_toml.hpp include/gantry/cpp/glue.hpp include/gantry/cpp/transport.hpp \
+         include/gantry/testing/key_check.hpp include/gantry/testing/mock_host_table.hpp \
          lib/cmake/GantrySDK/GantrySDKConfig.cmake lib/cmake/GantrySDK/GantrySDKConfigVersion.cmake \
          lib/cmake/GantrySDK/GantryModule.cmake lib/cmake/GantrySDK/gantry_module.map \
          lib/pkgconfig/gantry-sdk.pc; do

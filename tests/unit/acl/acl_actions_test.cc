@@ -24,10 +24,10 @@ TEST(AclActions, NoMatchNoDefaultContinuesWithoutBackend) {
   ASSERT_TRUE(h.load(std::string(kAdminAcl) +
                      "[[module.config.rule]]\nuse_backend = \"adm\"\nif = \"admin\"\n"))
       << h.error();
-  FakeRequest r("/public");
+  MockStream r = request("/public");
   EXPECT_EQ(h.run(&r), GANTRY_CONTINUE);
   EXPECT_EQ(r.backend, "");
-  EXPECT_EQ(r.status, 0);
+  EXPECT_EQ(r.responded_status, 0);
 }
 
 TEST(AclActions, DefaultBackendWhenNoRuleMatches) {
@@ -44,9 +44,9 @@ TEST(AclActions, DenyDefaultsTo403) {
   ASSERT_TRUE(h.load("default_backend = \"web\"\n" + std::string(kAdminAcl) +
                      "[[module.config.rule]]\ndeny = true\nif = \"admin\"\n"))
       << h.error();
-  FakeRequest r("/admin");
+  MockStream r = request("/admin");
   EXPECT_EQ(h.run(&r), GANTRY_DONE);
-  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(r.responded_status, 403);
   EXPECT_EQ(r.backend, "");
   EXPECT_EQ(h.route("/x"), "web");
 }
@@ -60,11 +60,11 @@ TEST(AclActions, DenyWithStatusAndTable) {
                      "deny = { status = 410, body = \"gone\", headers = { X-Why = \"old\" } }\n"))
       << h.error();
   EXPECT_EQ(h.route("/admin"), "status:451");
-  FakeRequest r("/old");
+  MockStream r = request("/old");
   h.run(&r);
-  EXPECT_EQ(r.status, 410);
-  EXPECT_EQ(r.body, "gone");
-  EXPECT_EQ(r.resp_header("X-Why"), "old");
+  EXPECT_EQ(r.responded_status, 410);
+  EXPECT_EQ(r.responded_body, "gone");
+  EXPECT_EQ(responded(r, "X-Why"), "old");
 }
 
 // All [[acl]] tables are read before any rule, wherever they appear.
@@ -83,17 +83,17 @@ TEST(AclActions, RedirectSchemeKeepsHostAndTarget) {
                      "[[module.config.rule]]\nunless = \"tls\"\n"
                      "redirect = { scheme = \"https\", code = 301 }\n"))
       << h.error();
-  FakeRequest r("/a/b?x=1", {{"Host", "example.com:8080"}});
+  MockStream r = request("/a/b?x=1", {{"Host", "example.com:8080"}});
   EXPECT_EQ(h.run(&r), GANTRY_DONE);
-  EXPECT_EQ(r.status, 301);
-  EXPECT_EQ(r.resp_header("Location"), "https://example.com:8080/a/b?x=1");
-  FakeRequest t("/a");
-  t.tls = true;
+  EXPECT_EQ(r.responded_status, 301);
+  EXPECT_EQ(responded(r, "Location"), "https://example.com:8080/a/b?x=1");
+  MockStream t = request("/a");
+  use_tls(&t, "");
   EXPECT_EQ(h.run(&t), GANTRY_CONTINUE);
-  EXPECT_EQ(t.status, 0);
-  FakeRequest nohost("/a");
+  EXPECT_EQ(t.responded_status, 0);
+  MockStream nohost = request("/a");
   h.run(&nohost);
-  EXPECT_EQ(nohost.status, 400);
+  EXPECT_EQ(nohost.responded_status, 400);
 }
 
 TEST(AclActions, RedirectPrefixAndLocation) {
@@ -105,14 +105,14 @@ TEST(AclActions, RedirectPrefixAndLocation) {
                      "[[module.config.rule]]\nif = \"moved\"\n"
                      "redirect = { location = \"/here\", code = 308 }\n"))
       << h.error();
-  FakeRequest r("/old/x?q=1");
+  MockStream r = request("/old/x?q=1");
   h.run(&r);
-  EXPECT_EQ(r.status, 302);
-  EXPECT_EQ(r.resp_header("Location"), "https://new.example/old/x");
-  FakeRequest m("/moved?q=1");
+  EXPECT_EQ(r.responded_status, 302);
+  EXPECT_EQ(responded(r, "Location"), "https://new.example/old/x");
+  MockStream m = request("/moved?q=1");
   h.run(&m);
-  EXPECT_EQ(m.status, 308);
-  EXPECT_EQ(m.resp_header("Location"), "/here");
+  EXPECT_EQ(m.responded_status, 308);
+  EXPECT_EQ(responded(m, "Location"), "/here");
 }
 
 TEST(AclActions, RespondWithHeadersAndBody) {
@@ -122,11 +122,11 @@ TEST(AclActions, RespondWithHeadersAndBody) {
                      "respond = { status = 200, body = \"ok\\n\", "
                      "headers = { Content-Type = \"text/plain\" } }\n"))
       << h.error();
-  FakeRequest r("/healthz");
+  MockStream r = request("/healthz");
   EXPECT_EQ(h.run(&r), GANTRY_DONE);
-  EXPECT_EQ(r.status, 200);
-  EXPECT_EQ(r.body, "ok\n");
-  EXPECT_EQ(r.resp_header("content-type"), "text/plain");
+  EXPECT_EQ(r.responded_status, 200);
+  EXPECT_EQ(r.responded_body, "ok\n");
+  EXPECT_EQ(responded(r, "content-type"), "text/plain");
 }
 
 TEST(AclActions, HeaderActionsApplyAndContinue) {
@@ -137,13 +137,13 @@ TEST(AclActions, HeaderActionsApplyAndContinue) {
                      "set_header = { X-Env = \"prod\" }\n"
                      "add_header = { X-Tag = [\"a\", \"b\"] }\n"))
       << h.error();
-  FakeRequest r("/", {{"X-Internal", "1"}, {"x-internal", "2"}, {"X-Env", "dev"}, {"X-Tag", "z"}});
+  MockStream r = request("/", {{"X-Internal", "1"}, {"x-internal", "2"}, {"X-Env", "dev"}, {"X-Tag", "z"}});
   EXPECT_EQ(h.run(&r), GANTRY_CONTINUE);
   EXPECT_EQ(r.backend, "web");
-  EXPECT_EQ(r.req_header_count("X-Internal"), 0u);
-  EXPECT_EQ(r.req_header_count("X-Env"), 1u);
-  EXPECT_EQ(r.req_header("X-Env"), "prod");
-  EXPECT_EQ(r.req_header_count("X-Tag"), 3u);
+  EXPECT_EQ(r.header_count("X-Internal"), 0u);
+  EXPECT_EQ(r.header_count("X-Env"), 1u);
+  EXPECT_EQ(header(r, "X-Env"), "prod");
+  EXPECT_EQ(r.header_count("X-Tag"), 3u);
 }
 
 TEST(AclActions, HeaderActionsOnlyWhenConditionHolds) {
@@ -152,13 +152,13 @@ TEST(AclActions, HeaderActionsOnlyWhenConditionHolds) {
                      "[[module.config.rule]]\nif = \"admin\"\nset_header = { X-Admin = \"1\" }\n"
                      "use_backend = \"adm\"\n"))
       << h.error();
-  FakeRequest a("/admin");
+  MockStream a = request("/admin");
   h.run(&a);
-  EXPECT_EQ(a.req_header("X-Admin"), "1");
+  EXPECT_EQ(header(a, "X-Admin"), "1");
   EXPECT_EQ(a.backend, "adm");
-  FakeRequest b("/x");
+  MockStream b = request("/x");
   h.run(&b);
-  EXPECT_EQ(b.req_header_count("X-Admin"), 0u);
+  EXPECT_EQ(b.header_count("X-Admin"), 0u);
 }
 
 TEST(AclActions, PathRewritesKeepQuery) {
@@ -171,14 +171,14 @@ TEST(AclActions, PathRewritesKeepQuery) {
                      "[[module.config.rule]]\nif = \"legacy\"\nstrip_prefix = \"/legacy\"\n"
                      "[[module.config.rule]]\nif = \"root\"\nset_path = \"/index.html\"\n"))
       << h.error();
-  FakeRequest a("/api/users?id=1");
+  MockStream a = request("/api/users?id=1");
   h.run(&a);
   EXPECT_EQ(a.target, "/v2/users?id=1");
   EXPECT_EQ(a.backend, "api");
-  FakeRequest l("/legacy");
+  MockStream l = request("/legacy");
   h.run(&l);
   EXPECT_EQ(l.target, "/");
-  FakeRequest r("/?x=1");
+  MockStream r = request("/?x=1");
   h.run(&r);
   EXPECT_EQ(r.target, "/index.html?x=1");
 }
@@ -191,7 +191,7 @@ TEST(AclActions, ConditionsSeeTheOriginalRequest) {
                      "[[module.config.rule]]\nif = \"old\"\nset_path = \"/new/\"\n"
                      "[[module.config.rule]]\nif = \"old\"\nuse_backend = \"legacy\"\n"))
       << h.error();
-  FakeRequest r("/old/x");
+  MockStream r = request("/old/x");
   h.run(&r);
   EXPECT_EQ(r.target, "/new/");
   EXPECT_EQ(r.backend, "legacy");
@@ -201,19 +201,19 @@ TEST(AclActions, RuleNameGoesToTheAccessLog) {
   AclHarness h;
   ASSERT_TRUE(h.load("[[module.config.rule]]\nname = \"catch-all\"\nuse_backend = \"web\"\n"))
       << h.error();
-  FakeRequest r("/");
+  MockStream r = request("/");
   h.run(&r);
-  ASSERT_EQ(r.notes.size(), 1u);
-  EXPECT_EQ(r.notes[0].first, "acl_rule");
-  EXPECT_EQ(r.notes[0].second, "catch-all");
+  ASSERT_EQ(r.log_notes.size(), 1u);
+  EXPECT_EQ(r.log_notes[0].first, "acl_rule");
+  EXPECT_EQ(r.log_notes[0].second, "catch-all");
 }
 
 TEST(AclActions, UnknownBackendAnswers503) {
   AclHarness h;
   ASSERT_TRUE(h.load("[[module.config.rule]]\nuse_backend = \"missing_backend\"\n")) << h.error();
-  FakeRequest r("/");
+  MockStream r = request("/");
   EXPECT_EQ(h.run(&r), GANTRY_DONE);
-  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(r.responded_status, 503);
   EXPECT_TRUE(h.logged("missing_backend"));
 }
 
@@ -224,7 +224,7 @@ TEST(AclActions, EveryWorkerAndOffLoop) {
                      "[[module.config.rule]]\nuse_backend = \"adm\"\nif = \"admin\"\n"))
       << h.error();
   for (int32_t w : {0, 1, -1, 7}) {
-    FakeRequest r("/admin");
+    MockStream r = request("/admin");
     h.run(&r, w);
     EXPECT_EQ(r.backend, "adm") << "worker " << w;
   }

@@ -1,70 +1,48 @@
 #pragma once
-// Drives the acl_hyperscan module without a proxy: the config is loaded by
-// the real TOML loader, the module's instance_new and on_request_headers are
-// called with a copy of the real host table whose stream, request and
-// connection functions read a FakeRequest instead.
+// Drives the acl_hyperscan module without a proxy, on the SDK's mock host:
+// the config is TOML in a scratch gantry.toml (errors carry its file:line),
+// requests are gantry::testing::MockStream. The host runs two workers, and
+// every backend exists except those named "missing...".
+#include <gantry/mock_host.hpp>
+
 #include <string>
-#include <utility>
 #include <vector>
 
-#include "gantry/module.h"
-#include "module_under_test.h"
+#include "mock_module.h"
+#include "temp_dir.h"
 
 namespace gantry::acl_test {
 
-using Headers = std::vector<std::pair<std::string, std::string>>;
+using testing::HeaderList;
+using testing::MockStream;
+using Headers = HeaderList;
 
-struct FakeRequest {
-  std::string method = "GET";
-  std::string target = "/";
-  Headers headers;
-  std::string peer = "192.0.2.10";  // IPv4 or IPv6 text
-  bool tls = false;
-  std::string sni;
-
-  // What the module did.
-  std::string backend;
-  int status = 0;
-  Headers resp_headers;
-  std::string body;
-  Headers notes;
-
-  // Borrowed by the fake getters.
-  std::string path_;
-  std::string query_;
-
-  FakeRequest() = default;
-  FakeRequest(std::string t, Headers h = {}) : target(std::move(t)), headers(std::move(h)) {}
-  std::string resp_header(const std::string& name) const;  // "" if absent
-  std::string req_header(const std::string& name) const;   // first, "" if absent
-  size_t req_header_count(const std::string& name) const;
-};
+// A GET of `target` with `headers`, from 192.0.2.10 over plain TCP.
+MockStream request(const std::string& target, Headers headers = {});
+// The value of response header `name` the module answered with, "" if none.
+std::string responded(const MockStream& r, const std::string& name);
+// The first request header `name`, "" if none.
+std::string header(const MockStream& r, const std::string& name);
+// The client address of `r`, as text.
+std::string peer_of(const MockStream& r);
+// The request as a client sends it: TLS with this SNI.
+void use_tls(MockStream* r, const std::string& sni);
 
 class AclHarness {
  public:
-  // How load() builds the instance under test.
-  enum class Mode {
-    // The core's loader and build_generation first (what `gantry -t` runs;
-    // errors are the core's messages), then a second instance of the same
-    // module, config node and hook table bound to the fake host.
-    kThroughCore,
-    // Only the fake-host instance, so its log shows every cache event.
-    kFakeHostOnly,
-  };
+  AclHarness();
 
   // `module_config` is TOML placed under [module.config]: keys first, then
   // [[module.config.acl]] / [[module.config.rule]] tables. Returns false with
-  // error() set if the loader or the module refuses it.
-  bool load(const std::string& module_config, const std::string& cache_dir = "off",
-            Mode mode = Mode::kThroughCore);
-  const std::string& error() const {
-    return load_error_.empty() ? module_.error() : load_error_;
-  }
-  const std::vector<std::string>& logs() const { return logs_; }
+  // error() set if the host or the module refuses it.
+  bool load(const std::string& module_config, const std::string& cache_dir = "off");
+  const std::string& error() const { return module_.error(); }
+  // The module's log lines, "<level> <message>".
+  std::vector<std::string> logs() const;
   bool logged(const std::string& needle) const;
 
   // Runs on_request_headers as worker `worker`.
-  gantry_action_t run(FakeRequest* r, int32_t worker = 0);
+  gantry_action_t run(MockStream* r, int32_t worker = 0);
   // The backend the module chose for a GET of `target` ("" if none, or
   // "status:N" if it answered itself).
   std::string route(const std::string& target, const Headers& headers = {});
@@ -75,10 +53,8 @@ class AclHarness {
   std::string config_path() const { return dir_.path() + "/gantry.toml"; }
 
  private:
-  unit_test::TempDir dir_{"acl-test"};
-  std::string load_error_;  // the module could not be opened at all
-  std::vector<std::string> logs_;
-  unit_test::ModuleUnderTest module_;
+  test::TempDir dir_{"acl-test"};
+  test::MockModule module_;
 };
 
 }  // namespace gantry::acl_test

@@ -34,8 +34,6 @@ size_t count_files(const std::string& dir, const std::string& suffix) {
   return n;
 }
 
-constexpr AclHarness::Mode kFakeOnly = AclHarness::Mode::kFakeHostOnly;
-
 TEST(AclLoad, BackReferenceRejectedWithItsLine) {
   AclHarness h;
   EXPECT_FALSE(h.load("[[module.config.acl]]\nname = \"ok\"\npath_beg = \"/a\"\n"
@@ -77,12 +75,12 @@ TEST(AclLoad, PatternFilesWithCommentsAndBlanks) {
   EXPECT_EQ(h.route("/assets/a"), "static");
   EXPECT_EQ(h.route("/img/a"), "static");
   EXPECT_EQ(h.route("/#"), "no");
-  FakeRequest r("/x");
-  r.peer = "2001:db8:0:1::5";
+  MockStream r = request("/x");
+  r.own_conn.set_peer("2001:db8:0:1::5", 40000);
   h.run(&r);
   EXPECT_EQ(r.backend, "office");
-  FakeRequest o("/x");
-  o.peer = "2001:db8:1::5";
+  MockStream o = request("/x");
+  o.own_conn.set_peer("2001:db8:1::5", 40000);
   h.run(&o);
   EXPECT_EQ(o.backend, "no");
 }
@@ -169,10 +167,10 @@ const char* kCachedConfig =
 TEST(AclLoad, CacheServesTheSecondLoad) {
   AclHarness h;
   std::string cache = h.dir() + "/cache/acl";
-  ASSERT_TRUE(h.load(kCachedConfig, cache, kFakeOnly)) << h.error();
+  ASSERT_TRUE(h.load(kCachedConfig, cache)) << h.error();
   EXPECT_TRUE(h.logged("(0 from cache)"));
   EXPECT_EQ(count_files(cache, ".hsdb"), 2u);  // path and host
-  ASSERT_TRUE(h.load(kCachedConfig, cache, kFakeOnly)) << h.error();
+  ASSERT_TRUE(h.load(kCachedConfig, cache)) << h.error();
   EXPECT_TRUE(h.logged("(2 from cache)"));
   EXPECT_EQ(h.route("/socket.io/x", {{"Host", "a.example.com"}}), "yes");
   EXPECT_EQ(h.route("/socket.io/x", {{"Host", "a.example.org"}}), "no");
@@ -184,11 +182,11 @@ TEST(AclLoad, ChangedPatternsAreNotServedFromCache) {
   std::string cache = h.dir() + "/cache";
   ASSERT_TRUE(h.load("[[module.config.acl]]\nname = \"a\"\npath = \"/one\"\n"
                      "[[module.config.rule]]\nuse_backend = \"yes\"\nif = \"a\"\n",
-                     cache, kFakeOnly))
+                     cache))
       << h.error();
   ASSERT_TRUE(h.load("[[module.config.acl]]\nname = \"a\"\npath = \"/two\"\n"
                      "[[module.config.rule]]\nuse_backend = \"yes\"\nif = \"a\"\n",
-                     cache, kFakeOnly))
+                     cache))
       << h.error();
   EXPECT_TRUE(h.logged("(0 from cache)"));
   EXPECT_EQ(h.route("/two"), "yes");
@@ -198,7 +196,7 @@ TEST(AclLoad, ChangedPatternsAreNotServedFromCache) {
 TEST(AclLoad, CorruptCacheIsAWarningNotAnError) {
   AclHarness h;
   std::string cache = h.dir() + "/cache";
-  ASSERT_TRUE(h.load(kCachedConfig, cache, kFakeOnly)) << h.error();
+  ASSERT_TRUE(h.load(kCachedConfig, cache)) << h.error();
   // Truncate every cached database.
   if (DIR* d = opendir(cache.c_str())) {
     while (dirent* e = readdir(d)) {
@@ -208,7 +206,7 @@ TEST(AclLoad, CorruptCacheIsAWarningNotAnError) {
     }
     closedir(d);
   }
-  ASSERT_TRUE(h.load(kCachedConfig, cache, kFakeOnly)) << h.error();
+  ASSERT_TRUE(h.load(kCachedConfig, cache)) << h.error();
   EXPECT_TRUE(h.logged("acl cache:"));
   EXPECT_TRUE(h.logged("(0 from cache)"));
   EXPECT_EQ(h.route("/socket.io/x", {{"Host", "a.example.com"}}), "yes");
@@ -217,7 +215,7 @@ TEST(AclLoad, CorruptCacheIsAWarningNotAnError) {
 TEST(AclLoad, UnwritableCacheIsAWarningNotAnError) {
   AclHarness h;
   h.write_file("not-a-dir", "x");
-  ASSERT_TRUE(h.load(kCachedConfig, h.dir() + "/not-a-dir/sub", kFakeOnly)) << h.error();
+  ASSERT_TRUE(h.load(kCachedConfig, h.dir() + "/not-a-dir/sub")) << h.error();
   EXPECT_TRUE(h.logged("acl cache:"));
   EXPECT_EQ(h.route("/socket.io/x", {{"Host", "a.example.com"}}), "yes");
 }

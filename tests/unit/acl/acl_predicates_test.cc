@@ -8,24 +8,23 @@ namespace gantry::acl_test {
 namespace {
 
 struct Probe {
-  FakeRequest req;
+  MockStream req;
   bool expect;
 };
 
-FakeRequest get(const std::string& target, Headers h = {}) { return FakeRequest(target, std::move(h)); }
-FakeRequest from(const std::string& peer) {
-  FakeRequest r("/");
-  r.peer = peer;
+MockStream get(const std::string& target, Headers h = {}) { return request(target, std::move(h)); }
+MockStream from(const std::string& peer) {
+  MockStream r = request("/");
+  r.own_conn.set_peer(peer, 40000);
   return r;
 }
-FakeRequest tls(const std::string& sni) {
-  FakeRequest r("/");
-  r.tls = true;
-  r.sni = sni;
+MockStream tls(const std::string& sni) {
+  MockStream r = request("/");
+  use_tls(&r, sni);
   return r;
 }
-FakeRequest method(const std::string& m) {
-  FakeRequest r("/");
+MockStream method(const std::string& m) {
+  MockStream r = request("/");
   r.method = m;
   return r;
 }
@@ -47,11 +46,11 @@ TEST_P(AclPredicateTest, MatchesTable) {
                      "\n[[module.config.rule]]\nuse_backend = \"yes\"\nif = \"x\"\n"))
       << h.error();
   for (size_t i = 0; i < c.probes.size(); ++i) {
-    FakeRequest r = c.probes[i].req;
+    MockStream r = c.probes[i].req;
     EXPECT_EQ(h.run(&r), GANTRY_CONTINUE);
     EXPECT_EQ(r.backend, c.probes[i].expect ? "yes" : "no")
-        << c.name << " probe " << i << ": " << r.method << " " << r.target << " peer " << r.peer
-        << " sni " << r.sni;
+        << c.name << " probe " << i << ": " << r.method << " " << r.target << " peer "
+        << peer_of(r) << " sni " << (r.own_conn.tls ? r.own_conn.tls->sni : "");
   }
 }
 

@@ -22,9 +22,12 @@ TEST(AclScale, TenThousandRegexAcls) {
     std::string n = std::to_string(i);
     cfg += "[[module.config.rule]]\nuse_backend = \"b" + n + "\"\nif = \"r" + n + "\"\n";
   }
-  // Compiling 10,000 regexes takes a while: the core's instance compiles and
-  // fills the cache, the fake-host instance then loads the same database.
+  // Compiling 10,000 regexes takes a while: the first load compiles and
+  // fills the cache, the second (a reload) loads the same database.
   AclHarness h;
+  ASSERT_TRUE(h.load(cfg, h.dir() + "/cache")) << h.error();
+  EXPECT_TRUE(h.logged("10000 patterns in 1 databases (0 from cache)"))
+      << (h.logs().empty() ? "" : h.logs()[0]);
   ASSERT_TRUE(h.load(cfg, h.dir() + "/cache")) << h.error();
   EXPECT_TRUE(h.logged("10000 patterns in 1 databases (1 from cache)"))
       << (h.logs().empty() ? "" : h.logs()[0]);

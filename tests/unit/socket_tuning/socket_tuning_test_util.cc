@@ -7,8 +7,6 @@
 
 #include <gtest/gtest.h>
 
-#include "config/loader.h"
-
 namespace socket_tuning_test {
 
 Loaded load(const std::string& listener_lines, const std::string& backend_lines) {
@@ -32,17 +30,13 @@ Loaded load_text(std::string text) {
     text.replace(at, 4, SOCKET_TUNING_SO);
   }
   Loaded out;
-  auto cfg = gantry::config::load_config_text(text, "/tmp/socket_tuning_test.toml");
-  if (!cfg) {
-    out.error = cfg.error();
-    return out;
+  out.module = std::make_shared<gantry::test::MockModule>(SOCKET_TUNING_SO);
+  gantry::test::MockModule& m = *out.module;
+  if (!m.load_text(text, "/tmp/socket_tuning_test.toml") ||
+      !m.open_scopes("listener", GANTRY_SCOPE_LISTENER, "socket_tuning", &out.listeners) ||
+      !m.open_scopes("backend", GANTRY_SCOPE_BACKEND, "socket_tuning", &out.backends)) {
+    out.error = m.error();
   }
-  auto gen = gantry::modules::build_generation(cfg.value());
-  if (!gen) {
-    out.error = gen.error();
-    return out;
-  }
-  out.gen = gen.value();
   return out;
 }
 

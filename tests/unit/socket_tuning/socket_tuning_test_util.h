@@ -1,22 +1,28 @@
 #pragma once
-// Loads socket_tuning through the real config and module loaders and gives
-// tests its hooks and scope contexts, plus small socket helpers.
+// Loads socket_tuning on the SDK's mock host from a gantry config written as
+// TOML, and gives tests its hooks and scope contexts, plus small socket
+// helpers.
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "gantry/module.h"
-#include "module_loader/generation.h"
+#include "mock_module.h"
 
 namespace socket_tuning_test {
 
 struct Loaded {
-  std::shared_ptr<gantry::modules::Generation> gen;
-  std::string error;  // non-empty when loading failed
+  std::shared_ptr<gantry::test::MockModule> module;
+  std::vector<void*> listeners;  // scope context per [[listener]]
+  std::vector<void*> backends;   // scope context per [[backend]]
+  std::string error;             // non-empty when loading failed
 
-  const gantry_hooks_t& hooks() const { return gen->instances.at(0).hooks; }
-  void* inst() const { return gen->instances.at(0).inst; }
-  void* listener_scope() const { return gen->listeners.at(0).scope_ctx.at(0); }
-  void* backend_scope() const { return gen->backends.at(0).scope_ctx.at(0); }
+  const gantry_hooks_t& hooks() const { return module->hooks(); }
+  void* inst() const { return module->inst(); }
+  void* listener_scope() const { return listeners.at(0); }
+  void* backend_scope() const { return backends.at(0); }
+  // What the module logged while loading, one line per message.
+  std::string logs() const { return module->log_text(); }
 };
 
 // A config with one listener and one backend whose socket_tuning tables

@@ -183,7 +183,7 @@ TEST_P(TlsPairTest, GarbageClosesOnlyThatSession) {
   load_pair(both_certs(), trust());
   auto good = connect("www.example.com");
   ASSERT_TRUE(good->handshake());
-  const modules::TransportBinding& l = loaded_.listener(0);
+  const TransportBinding& l = loaded_.listener(0);
   gantry_sess_params_t sp{};
   sp.struct_size = sizeof sp;
   sp.is_server = 1;

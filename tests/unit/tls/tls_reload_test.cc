@@ -57,9 +57,9 @@ TEST_P(TlsReloadTest, ChangedCertificateIsServedToNewConnections) {
 TEST_P(TlsReloadTest, BrokenReplacementKeepsThePreviousCertificate) {
   dir_.replace("site.pem", cert("ec.pem"));  // no longer matches site.key
   let_interval_pass();
-  ::testing::internal::CaptureStderr();
+  loaded_.take_logs();
   std::string subject = served_subject();
-  std::string logged = ::testing::internal::GetCapturedStderr();
+  std::string logged = loaded_.take_logs();
   EXPECT_EQ(subject, "CN=other.test,O=other");
   EXPECT_NE(logged.find("does not match certificate"), std::string::npos) << logged;
   EXPECT_NE(logged.find("previous certificates"), std::string::npos) << logged;
@@ -73,9 +73,9 @@ TEST_P(TlsReloadTest, BrokenReplacementKeepsThePreviousCertificate) {
 TEST_P(TlsReloadTest, MissingFileKeepsThePreviousCertificate) {
   std::remove((dir_.path() + "/site.pem").c_str());
   let_interval_pass();
-  ::testing::internal::CaptureStderr();
+  loaded_.take_logs();
   std::string subject = served_subject();
-  std::string logged = ::testing::internal::GetCapturedStderr();
+  std::string logged = loaded_.take_logs();
   EXPECT_EQ(subject, "CN=other.test,O=other");
   EXPECT_NE(logged.find("cannot read certificate"), std::string::npos) << logged;
 }

@@ -1,5 +1,7 @@
 #include "tls_test_support.h"
 
+#include <gantry/mock_toml.hpp>
+
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -34,26 +36,6 @@ std::string to_string(gantry_str_t s) {
   return s.len == 0 ? std::string() : std::string(s.ptr, s.len);
 }
 
-TempDir::TempDir() {
-  char tmpl[] = "/tmp/gantry-tls-test-XXXXXX";
-  path_ = mkdtemp(tmpl);
-}
-
-TempDir::~TempDir() { std::system(("rm -rf '" + path_ + "'").c_str()); }
-
-std::string TempDir::write(const std::string& name, const std::string& text) const {
-  std::string p = path_ + "/" + name;
-  std::ofstream(p, std::ios::binary | std::ios::trunc) << text;
-  return p;
-}
-
-void TempDir::replace(const std::string& name, const std::string& src) const {
-  std::ifstream in(src, std::ios::binary);
-  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::string tmp = write(name + ".new", data);
-  std::rename(tmp.c_str(), (path_ + "/" + name).c_str());
-}
-
 std::string modules_header() {
   return std::string("modules_dir = \"") + TLS_MODULES_DIR +
          "\"\n"
@@ -66,19 +48,93 @@ std::string modules_header() {
          "path = \"tls_openssl\"\n";
 }
 
+// What gantry builds from a config for the transports: an instance of every
+// TLS module, then a context per tls table, bound by `provider`.
+struct Generation {
+  struct Provider {
+    testing::LoadedModule module;
+    void* inst = nullptr;
+  };
+  testing::MockHost host;
+  std::vector<Provider> providers;
+  std::vector<TransportBinding> listeners;
+  std::vector<TransportBinding> backends;
+
+  ~Generation() {
+    for (const auto* list : {&listeners, &backends})
+      for (const TransportBinding& b : *list)
+        if (b.tctx != nullptr) b.transport->ctx_free(owner(b.transport), b.tctx);
+    for (const Provider& p : providers)
+      if (p.inst != nullptr) p.module.desc->hooks->instance_free(p.inst);
+  }
+  void* owner(const gantry_transport_t* t) const {
+    for (const Provider& p : providers)
+      if (p.module.desc->transport == t) return p.inst;
+    return nullptr;
+  }
+
+  // Binds the tls table of every entry of [[section]]; false with *error.
+  bool bind(const testing::MockCfg& root, const char* section, bool is_server,
+            std::vector<TransportBinding>* out, std::string* error) {
+    const testing::MockCfg* entries = root.find(section);
+    for (size_t i = 0; entries != nullptr && i < entries->size(); ++i) {
+      TransportBinding b;
+      const testing::MockCfg* tls = entries->at(i).find("tls");
+      if (tls != nullptr) {
+        const testing::MockCfg* provider = tls->find("provider");
+        const Provider* p = nullptr;
+        for (const Provider& c : providers)
+          if (provider != nullptr && provider->node().text == c.module.desc->transport->name) p = &c;
+        if (p == nullptr) {
+          *error = std::string(section) + " " + std::to_string(i) + ": no such provider";
+          return false;
+        }
+        if (host.transport_new(*p->module.desc, p->inst, *tls, is_server, &b.tctx) != GANTRY_OK) {
+          *error = host.first_error();
+          return false;
+        }
+        b.transport = p->module.desc->transport;
+      }
+      out->push_back(b);
+    }
+    return true;
+  }
+};
+
+const TransportBinding& Loaded::listener(size_t i) const { return gen->listeners.at(i); }
+const TransportBinding& Loaded::backend(size_t i) const { return gen->backends.at(i); }
+
+std::string Loaded::take_logs() const {
+  std::string out;
+  for (const auto& l : gen->host.logs) out += l.msg + "\n";
+  gen->host.logs.clear();
+  return out;
+}
+
 Loaded load(const TempDir& dir, const std::string& body) {
   Loaded out;
-  auto cfg = config::load_config(dir.write("gantry.toml", modules_header() + body));
-  if (!cfg.ok()) {
-    out.error = cfg.error();
+  auto gen = std::make_shared<Generation>();
+  gen->host.check_keys = true;
+  gen->host.config_dir = dir.path();
+  testing::MockCfg root;
+  try {
+    root = testing::load_toml(dir.write("gantry.toml", modules_header() + body));
+  } catch (const std::exception& e) {
+    out.error = e.what();
     return out;
   }
-  auto gen = modules::build_generation(cfg.value());
-  if (!gen.ok()) {
-    out.error = gen.error();
-    return out;
+  for (const char* so : {TLS_BORINGSSL_SO, TLS_OPENSSL_SO}) {
+    Generation::Provider p{testing::LoadedModule::open(so), nullptr};
+    if (gen->host.instance_new(*p.module.desc, testing::MockCfg::table(), &p.inst) != GANTRY_OK) {
+      out.error = gen->host.first_error();
+      return out;
+    }
+    gen->providers.push_back(p);
   }
-  out.gen = gen.value();
+  if (!gen->bind(root, "listener", true, &gen->listeners, &out.error) ||
+      !gen->bind(root, "backend", false, &gen->backends, &out.error))
+    return out;
+  out.gen = gen;
   return out;
 }
 
@@ -96,7 +152,7 @@ std::string backend(const std::string& name, const std::string& provider,
          tls_lines + "\n";
 }
 
-SessionPair::SessionPair(const modules::TransportBinding& s, const modules::TransportBinding& c,
+SessionPair::SessionPair(const TransportBinding& s, const TransportBinding& c,
                          const std::string& sni) {
   server.t = s.transport;
   client.t = c.transport;

@@ -1,16 +1,17 @@
 #pragma once
 // Shared by the TLS unit tests: a test PKI made once per run with the openssl
-// CLI, configs loaded through the real loader (both providers in one
-// generation), and a pair of transport sessions shuttling ciphertext in
-// memory, as the core does between sockets.
+// CLI, configs written as TOML and loaded on the SDK's mock host the way
+// gantry binds them (both providers loaded, one transport context per
+// [listener.tls] / [backend.tls] table), and a pair of transport sessions
+// shuttling ciphertext in memory, as the core does between sockets.
+#include <gantry/mock_host.hpp>
 #include <gtest/gtest.h>
 
 #include <memory>
 #include <string>
+#include <vector>
 
-#include "config/loader.h"
-#include "gantry/module.h"
-#include "module_loader/generation.h"
+#include "temp_dir.h"
 
 namespace gantry::tls_test {
 
@@ -21,27 +22,30 @@ std::string cert(const std::string& name);
 
 std::string to_string(gantry_str_t s);
 
-class TempDir {
+class TempDir : public test::TempDir {
  public:
-  TempDir();
-  ~TempDir();
-  const std::string& path() const { return path_; }
-  std::string write(const std::string& name, const std::string& text) const;
-  // Replaces `name` with a copy of `src` by rename, as deploy tools do.
-  void replace(const std::string& name, const std::string& src) const;
-
- private:
-  std::string path_;
+  TempDir() : test::TempDir("gantry-tls-test") {}
 };
 
 // The config header every test uses: both providers loaded.
 std::string modules_header();
 
+// The transport context made for one tls table (none: both null).
+struct TransportBinding {
+  const gantry_transport_t* transport = nullptr;
+  void* tctx = nullptr;
+};
+
+// Both providers' instances on one mock host, and the contexts of a config.
+struct Generation;
+
 struct Loaded {
-  std::shared_ptr<modules::Generation> gen;
-  std::string error;  // load_config or build_generation failure
-  const modules::TransportBinding& listener(size_t i) const { return gen->listeners[i].tls; }
-  const modules::TransportBinding& backend(size_t i) const { return gen->backends[i].tls; }
+  std::shared_ptr<Generation> gen;
+  std::string error;  // why the config or a transport refused to load
+  const TransportBinding& listener(size_t i) const;
+  const TransportBinding& backend(size_t i) const;
+  // What the modules logged since the last call, one line per message.
+  std::string take_logs() const;
 };
 
 // Writes modules_header() + body to dir/gantry.toml and loads it.
@@ -65,7 +69,7 @@ struct Side {
 // One client (backend binding) talking to one server (listener binding).
 class SessionPair {
  public:
-  SessionPair(const modules::TransportBinding& server, const modules::TransportBinding& client,
+  SessionPair(const TransportBinding& server, const TransportBinding& client,
               const std::string& sni);
   ~SessionPair();
   SessionPair(const SessionPair&) = delete;

@@ -20,19 +20,19 @@ std::string close_payload(uint16_t code) {
 TEST(TunnelHooksTest, DefaultPathKeepsNoState) {
   WsModule ws;
   ASSERT_TRUE(ws.load()) << ws.error();
-  FakeStream s = valid_handshake();
+  MockStream s = valid_handshake();
   void* ctx = nullptr;
   ASSERT_EQ(ws.request(&s, &ctx), GANTRY_CONTINUE);
   EXPECT_EQ(ctx, nullptr);
   // Anything at all is relayed: the module does not parse without options.
   EXPECT_EQ(ws.tunnel(&s, ctx, kIn, std::string("\x83\xff garbage", 10)), GANTRY_CONTINUE);
-  EXPECT_TRUE(s.notes.empty());
+  EXPECT_TRUE(s.log_notes.empty());
 }
 
 TEST(TunnelHooksTest, CountsAndCloseHandshakeReachTheLog) {
   WsModule ws;
   ASSERT_TRUE(ws.load("count_messages = true\n")) << ws.error();
-  FakeStream s = valid_handshake();
+  MockStream s = valid_handshake();
   void* ctx = nullptr;
   ASSERT_EQ(ws.request(&s, &ctx), GANTRY_CONTINUE);
   ASSERT_NE(ctx, nullptr);
@@ -58,7 +58,7 @@ TEST(TunnelHooksTest, CountsAndCloseHandshakeReachTheLog) {
 TEST(TunnelHooksTest, TunnelWithoutCloseNotesCountsAtLog) {
   WsModule ws;
   ASSERT_TRUE(ws.load("count_messages = true\n")) << ws.error();
-  FakeStream s = valid_handshake();
+  MockStream s = valid_handshake();
   void* ctx = nullptr;
   ASSERT_EQ(ws.request(&s, &ctx), GANTRY_CONTINUE);
   ws.tunnel(&s, ctx, kOut, ws_frame(1, "hi"));
@@ -72,7 +72,7 @@ TEST(TunnelHooksTest, TunnelWithoutCloseNotesCountsAtLog) {
 TEST(TunnelHooksTest, FrameLimitCutsWith1009) {
   WsModule ws;
   ASSERT_TRUE(ws.load("max_frame_size = \"1k\"\n")) << ws.error();
-  FakeStream s = valid_handshake();
+  MockStream s = valid_handshake();
   void* ctx = nullptr;
   ASSERT_EQ(ws.request(&s, &ctx), GANTRY_CONTINUE);
   ASSERT_NE(ctx, nullptr);
@@ -88,7 +88,7 @@ TEST(TunnelHooksTest, FrameLimitCutsWith1009) {
 TEST(TunnelHooksTest, MessageLimitCutsWith1009) {
   WsModule ws;
   ASSERT_TRUE(ws.load("max_message_size = 100\ncount_messages = true\n")) << ws.error();
-  FakeStream s = valid_handshake();
+  MockStream s = valid_handshake();
   void* ctx = nullptr;
   ASSERT_EQ(ws.request(&s, &ctx), GANTRY_CONTINUE);
   EXPECT_EQ(ws.tunnel(&s, ctx, kOut, ws_frame(1, std::string(60, 'a'), false)), GANTRY_CONTINUE);
@@ -103,7 +103,7 @@ TEST(TunnelHooksTest, MessageLimitCutsWith1009) {
 TEST(TunnelHooksTest, GarbageInAFrameAwareTunnelIs1002) {
   WsModule ws;
   ASSERT_TRUE(ws.load("max_frame_size = \"1m\"\n")) << ws.error();
-  FakeStream s = valid_handshake();
+  MockStream s = valid_handshake();
   void* ctx = nullptr;
   ASSERT_EQ(ws.request(&s, &ctx), GANTRY_CONTINUE);
   EXPECT_EQ(ws.tunnel(&s, ctx, kIn, ws_frame(0, "continuation first", true, true)), GANTRY_CLOSE);
@@ -115,7 +115,7 @@ TEST(TunnelHooksTest, GarbageInAFrameAwareTunnelIs1002) {
 TEST(TunnelHooksTest, RefusedHandshakeAllocatesNothing) {
   WsModule ws;
   ASSERT_TRUE(ws.load("count_messages = true\n")) << ws.error();
-  FakeStream s = valid_handshake();
+  MockStream s = valid_handshake();
   s.method = "POST";
   void* ctx = nullptr;
   EXPECT_EQ(ws.request(&s, &ctx), GANTRY_DONE);

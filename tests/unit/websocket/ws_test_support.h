@@ -1,55 +1,42 @@
 #pragma once
-// Drives the websocket module without a proxy. The config goes through the
-// real TOML loader and module loader (so key and type errors are the core's
-// own), then a second instance is made on the same config node with a copy
-// of the real host table whose request functions read a FakeStream.
-#include <string>
-#include <utility>
-#include <vector>
+// Drives the websocket module without a proxy, on the SDK's mock host: the
+// config is TOML in a scratch gantry.toml (so key and type errors are the
+// host's, with file:line), and streams are gantry::testing::MockStream.
+#include <gantry/mock_host.hpp>
 
-#include "gantry/module.h"
-#include "module_under_test.h"
+#include <string>
+
+#include "mock_module.h"
+#include "temp_dir.h"
 #include "ws_frame.h"
 
 namespace gantry::websocket_test {
 
-using Headers = std::vector<std::pair<std::string, std::string>>;
-
-struct FakeStream {
-  std::string method = "GET";
-  uint32_t version = 11;
-  Headers headers;
-
-  // What the module did.
-  int status = 0;  // respond() status, 0 if it did not answer
-  Headers resp_headers;
-  std::string body;
-  Headers notes;  // log_note pairs in order
-
-  std::string resp_header(const std::string& name) const;  // "" if absent
-  std::string note(const std::string& key) const;          // last value, "" if absent
-  size_t note_count(const std::string& key) const;
-};
+using testing::MockStream;
 
 // A valid opening handshake (RFC 6455 section 1.3's example key).
-FakeStream valid_handshake();
+MockStream valid_handshake();
+
+// The value of response header `name` the module answered with, "" if none.
+std::string resp_header(const MockStream& s, const std::string& name);
 
 class WsModule {
  public:
+  WsModule() : module_(WEBSOCKET_SO) {}
   // `module_config` is TOML for [module.config]. False with error() set
-  // when the loader or the module refuses it.
+  // when the host or the module refuses it.
   bool load(const std::string& module_config = "");
   const std::string& error() const { return module_.error(); }
 
-  gantry_action_t request(FakeStream* s, void** ctx);
-  gantry_action_t upgrade(FakeStream* s, void* ctx, const std::string& protocol);
-  gantry_action_t tunnel(FakeStream* s, void* ctx, uint32_t dir, const std::string& bytes);
-  void log(FakeStream* s, void* ctx, bool upgraded);
-  void end(FakeStream* s, void* ctx);
+  gantry_action_t request(MockStream* s, void** ctx);
+  gantry_action_t upgrade(MockStream* s, void* ctx, const std::string& protocol);
+  gantry_action_t tunnel(MockStream* s, void* ctx, uint32_t dir, const std::string& bytes);
+  void log(MockStream* s, void* ctx, bool upgraded);
+  void end(MockStream* s, void* ctx);
 
  private:
-  unit_test::TempDir dir_{"ws-test"};
-  unit_test::ModuleUnderTest module_;
+  test::TempDir dir_{"ws-test"};
+  test::MockModule module_;
 };
 
 using test::ws_frame;
