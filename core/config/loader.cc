@@ -62,18 +62,18 @@ Result<std::shared_ptr<const Config>> build(std::shared_ptr<toml::table> doc,
       cfg->workers = n == 0 ? 1 : (n > 256 ? 256 : n);
     }
   } catch (const Invalid& e) {
-    return Error{e.message};
+    return Failure{e.message};
   }
   cfg->document = std::move(doc);
   return std::shared_ptr<const Config>(std::move(cfg));
 }
 
-Error parse_error(const toml::parse_error& e, const std::string& file) {
+Failure parse_error(const toml::parse_error& e, const std::string& file) {
   SourcePos pos = to_pos(e.source());
   if (pos.file.empty()) pos.file = file;
   if (pos.line == 0) pos.line = 1;
   if (pos.column == 0) pos.column = 1;
-  return Error{pos.str() + ": syntax: " + std::string(e.description())};
+  return Failure{pos.str() + ": syntax: " + std::string(e.description())};
 }
 
 }  // namespace
@@ -116,7 +116,7 @@ std::string default_modules_dir() {
 Result<std::shared_ptr<const Config>> load_config(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
-    return Error{path + ":1:1: cannot read config file"};
+    return Failure{path + ":1:1: cannot read config file"};
   }
   std::shared_ptr<toml::table> doc;
   try {

@@ -267,7 +267,7 @@ Result<std::shared_ptr<Generation>> build_generation(std::shared_ptr<const confi
   Plan plan;
   std::string why = load_all(*cfg, &plan);
   if (why.empty()) why = check_all_tables(*cfg, plan);
-  if (!why.empty()) return Error{why};
+  if (!why.empty()) return Failure{why};
 
   set_config_dir(cfg->dir);
   auto g = std::make_unique<Generation>();
@@ -276,7 +276,7 @@ Result<std::shared_ptr<Generation>> build_generation(std::shared_ptr<const confi
   if (why.empty()) why = create_scope_states(plan, g.get());
   // On failure `g` is destroyed right here, on the main thread, freeing
   // whatever the modules had already built for it.
-  if (!why.empty()) return Error{why};
+  if (!why.empty()) return Failure{why};
   build_dispatch_lists(g.get());
   // Workers may drop the last reference; module teardown belongs on MAIN.
   return std::shared_ptr<Generation>(g.release(), [](Generation* p) {

@@ -158,7 +158,7 @@ std::string inspect(void* handle, LoadedModule* m) {
 Result<const LoadedModule*> load_module(const std::string& path) {
   char real[PATH_MAX];
   if (::realpath(path.c_str(), real) == nullptr) {
-    return Error{std::string("cannot open: ") + std::strerror(errno)};
+    return Failure{std::string("cannot open: ") + std::strerror(errno)};
   }
   Registry& r = registry();
   std::lock_guard<std::mutex> lock(r.mu);
@@ -170,7 +170,7 @@ Result<const LoadedModule*> load_module(const std::string& path) {
   void* handle = dlopen(real, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
   if (handle == nullptr) {
     const char* err = dlerror();
-    return Error{std::string("cannot load: ") + (err ? err : "dlopen failed")};
+    return Failure{std::string("cannot load: ") + (err ? err : "dlopen failed")};
   }
   auto m = std::make_unique<LoadedModule>();
   m->path = real;
@@ -178,7 +178,7 @@ Result<const LoadedModule*> load_module(const std::string& path) {
   std::string why = inspect(handle, m.get());
   // A refused module stays mapped (NODELETE), but is not registered, so a
   // later load re-checks it and reports the same reason.
-  if (!why.empty()) return Error{why};
+  if (!why.empty()) return Failure{why};
   const LoadedModule* out = m.get();
   r.by_path.emplace(real, std::move(m));
   return out;

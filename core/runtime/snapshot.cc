@@ -90,7 +90,7 @@ Result<std::shared_ptr<const Snapshot>> make_snapshot(std::shared_ptr<modules::G
     if (path[0] != '/') path = cfg.dir + "/" + path;
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (fd < 0)
-      return Error{"cannot open access log '" + path + "': " + std::strerror(errno)};
+      return Failure{"cannot open access log '" + path + "': " + std::strerror(errno)};
     s->access_fd = fd;
     s->owns_access_fd = true;
   }

@@ -7,7 +7,7 @@
 
 namespace gantry {
 
-struct Error {
+struct Failure {
   std::string message;  // already carries "file:line:col: key: ..." when known
 };
 
@@ -15,7 +15,7 @@ template <typename T>
 class Result {
  public:
   Result(T value) : value_(std::move(value)) {}            // NOLINT: implicit by design
-  Result(Error err) : error_(std::move(err.message)) {}    // NOLINT
+  Result(Failure err) : error_(std::move(err.message)) {}    // NOLINT
   bool ok() const { return value_.has_value(); }
   explicit operator bool() const { return ok(); }
   T& value() { return *value_; }

@@ -33,7 +33,7 @@ class AbiCompatTest : public ::testing::Test {
                         << "\n[[listener]]\nname = \"l\"\nbind = \"127.0.0.1:0\"\n"
                         << "[[backend]]\nname = \"b\"\nservers = [\"127.0.0.1:9\"]\n";
     auto cfg = gantry::config::load_config(file);
-    if (!cfg) return gantry::Error{"config: " + cfg.error()};
+    if (!cfg) return gantry::Failure{"config: " + cfg.error()};
     return gantry::modules::build_generation(*cfg);
   }
 

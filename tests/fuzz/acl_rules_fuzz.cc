@@ -42,19 +42,17 @@ const char kHead[] =
 
 // Pattern files are read whole: only small regular files may be named, or
 // an input naming /dev/zero would hang the run.
-bool files_are_harmless(const acl::CfgReader& r, const gantry_cfg_t* config) {
-  const gantry_host_api_t* h = r.host();
-  const gantry_cfg_t* acls = h->cfg_get(config, "acl");
-  for (size_t i = 0; i < h->cfg_size(acls); ++i) {
-    const gantry_cfg_t* files = h->cfg_get(h->cfg_at(acls, i, nullptr), "file");
-    if (files == nullptr) continue;
+bool files_are_harmless(const gantry::Host& host, const gantry::Config& config) {
+  gantry::Config acls = config["acl"];
+  for (size_t i = 0; i < acls.size(); ++i) {
+    gantry::Config files = acls.at(i)["file"];
+    if (!files) continue;
     std::vector<acl::CfgItem> names;
-    gantry_error err;
-    acl::CfgReader quiet(h, &err);
+    acl::CfgReader quiet(host);
     if (!quiet.string_list(files, "file", &names)) continue;  // the parser reports it
     for (const acl::CfgItem& f : names) {
       struct stat st {};
-      std::string path = r.resolve_path(f.text);
+      std::string path = quiet.resolve_path(f.text);
       if (::stat(path.c_str(), &st) == 0 && (!S_ISREG(st.st_mode) || st.st_size > 65536)) return false;
     }
   }
@@ -175,22 +173,27 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     report_verdict(Verdict::kNone);  // not an acl config table: the config target's business
     return 0;
   }
-  const gantry_cfg_t* config = cfg.value()->modules[0].config;
-  gantry_error err;
-  gantry::acl::CfgReader reader(gantry::modules::host_api(), &err);
-  if (!files_are_harmless(reader, config)) {
+  gantry::Host host(gantry::modules::host_api(), nullptr);
+  gantry::Config config(host.api(), cfg.value()->modules[0].config);
+  gantry::acl::CfgReader reader(host);
+  if (!files_are_harmless(host, config)) {
     report_verdict(Verdict::kNone);
     return 0;
   }
   AclConfig acl_config;
   std::vector<std::vector<Pattern>> patterns;
   if (gantry::acl::parse_module_config(reader, config, &acl_config, &patterns)) {
-    GANTRY_FUZZ_CHECK(!err.set);
     check_config(acl_config, patterns);
     report_verdict(Verdict::kAccepted);
   } else {
     // Every refusal says what is wrong, at a node of the input when it can.
-    GANTRY_FUZZ_CHECK(err.set && !err.message.empty());
+    std::string message;
+    try {
+      reader.raise();
+    } catch (const gantry::ConfigError& e) {
+      message = e.what();
+    }
+    GANTRY_FUZZ_CHECK(!message.empty());
     report_verdict(Verdict::kRejected);
   }
   return 0;

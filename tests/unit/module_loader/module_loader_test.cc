@@ -29,7 +29,7 @@ class ModuleLoaderTest : public ::testing::Test {
   }
   Result<std::shared_ptr<Generation>> build(const std::string& body) {
     auto cfg = config::load_config(write_config(body));
-    if (!cfg) return Error{"config: " + cfg.error()};
+    if (!cfg) return Failure{"config: " + cfg.error()};
     return build_generation(*cfg);
   }
   // "<file>:<line>:<col>: " with line counted in `body` (1-based).
