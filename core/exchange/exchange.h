@@ -85,6 +85,8 @@ class Exchange final : public gantry_stream,
   int status() const { return record_.status; }
   gantry_conn_t* conn_handle() const { return down_->client().handle; }
   gantry_status_t route_to(std::string_view backend);
+  gantry_status_t route_to_index(int32_t backend);
+  gantry_status_t tunnel_send(uint32_t direction, const char* p, size_t n);
   std::string_view route_backend() const;
   gantry_status_t respond(int status, const gantry_header_t* headers, size_t n,
                           std::string_view body);

@@ -33,6 +33,20 @@ gantry_status_t Exchange::route_to(std::string_view backend) {
   return GANTRY_OK;
 }
 
+gantry_status_t Exchange::route_to_index(int32_t backend) {
+  if (backend < 0 || static_cast<size_t>(backend) >= snap_.cfg->backends.size())
+    return GANTRY_ERR_RANGE;
+  backend_ = backend;
+  return GANTRY_OK;
+}
+
+gantry_status_t Exchange::tunnel_send(uint32_t direction, const char* p, size_t n) {
+  if (tunnel_ == nullptr) return GANTRY_ERR_BUSY;
+  if (direction != GANTRY_DIR_CLIENT_TO_SERVER && direction != GANTRY_DIR_SERVER_TO_CLIENT)
+    return GANTRY_ERR_INVAL;
+  return tunnel_->inject(direction, p, n) ? GANTRY_OK : GANTRY_ERR_BUSY;
+}
+
 std::string_view Exchange::route_backend() const {
   if (backend_ < 0) return {};
   return snap_.cfg->backends[backend_].name;

@@ -89,6 +89,11 @@ gantry_status_t req_set_target(gantry_stream_t* s, gantry_str_t t) {
 }
 gantry_status_t route_to(gantry_stream_t* s, gantry_str_t b) { return X(s)->route_to(V(b)); }
 gantry_str_t route_backend(gantry_stream_t* s) { return S(X(s)->route_backend()); }
+gantry_status_t route_to_index(gantry_stream_t* s, int32_t b) { return X(s)->route_to_index(b); }
+gantry_status_t tunnel_send(gantry_stream_t* s, uint32_t dir, const uint8_t* p, size_t n) {
+  if (p == nullptr && n != 0) return GANTRY_ERR_INVAL;
+  return X(s)->tunnel_send(dir, reinterpret_cast<const char*>(p), n);
+}
 gantry_status_t respond(gantry_stream_t* s, int32_t status, const gantry_header_t* h, size_t n,
                         gantry_str_t body) {
   for (size_t i = 0; i < n; ++i)
@@ -155,6 +160,8 @@ void fill_stream_services(gantry_host_api_t* a) {
   a->log_note = log_note;
   a->resume = resume;
   a->set_balance_key = set_balance_key;
+  a->route_to_index = route_to_index;
+  a->tunnel_send = tunnel_send;
 }
 
 }  // namespace gantry::exchange

@@ -34,7 +34,10 @@ HookVerdict ModuleHooks::upgrade(gantry_stream_t* s, std::string_view protocol, 
   ensure_ctx();
   for (size_t i : gen_.with_upgrade) {
     const modules::Instance& m = gen_.instances[i];
-    gantry_action_t a = m.hooks.on_upgrade(m.inst, s, ctx_[i], {protocol.data(), protocol.size()});
+    gantry_str_t proto{protocol.data(), protocol.size()};
+    // A 1.1 module's on_upgrade2 may make the stream context the tunnel keeps.
+    gantry_action_t a = m.hooks.on_upgrade2 ? m.hooks.on_upgrade2(m.inst, s, &ctx_[i], proto)
+                                            : m.hooks.on_upgrade(m.inst, s, ctx_[i], proto);
     if (a == GANTRY_DECLINED) continue;
     if (a == GANTRY_CONTINUE) {
       *allowed = true;

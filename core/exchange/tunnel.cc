@@ -29,10 +29,52 @@ void Tunnel::touch() {
   if (ends_ == Ends::kOpen && timeouts_.idle_ms != 0) clock_->arm(this, timeouts_.idle_ms);
 }
 
-void Tunnel::from_client(const char* p, size_t n) {
-  if (ends_ == Ends::kClosed) return;
-  if (!owner_->observe(GANTRY_DIR_CLIENT_TO_SERVER, p, n)) {
+namespace {
+constexpr uint64_t kRefusalLingerMs = 1000;
+}  // namespace
+
+bool Tunnel::inject(uint32_t dir, const char* p, size_t n) {
+  if (ends_ == Ends::kClosed || closing()) return false;
+  refusal_ = Refusal::kDrain;
+  if (dir == GANTRY_DIR_CLIENT_TO_SERVER) {
+    up_->conn()->write(p, n);
+  } else {
+    down_->tunnel_send(p, n);
+  }
+  return true;
+}
+
+// A module refused the bytes: cut the tunnel, or, if the module wrote into
+// it (a Close frame, say), let that go out and shut both directions down.
+void Tunnel::refused() {
+  if (refusal_ == Refusal::kCut) {
     close("module_closed");
+    return;
+  }
+  ends_ = Ends::kClosing;
+  down_->tunnel_shutdown();
+  up_->conn()->shutdown_write();
+  // Lingering, as after an HTTP error: what the peers still send is read and
+  // dropped, so a close() with unread bytes cannot reset the connection
+  // before they read the module's last words. Bounded by kRefusalLingerMs
+  // (or a shorter fin timeout): peers that never close cost no more.
+  uint64_t linger = kRefusalLingerMs;
+  if (timeouts_.fin_ms != 0 && timeouts_.fin_ms < linger) linger = timeouts_.fin_ms;
+  clock_->arm(this, linger);
+}
+
+void Tunnel::closing_eof() {
+  if (ends_ == Ends::kClosing) {
+    ends_ = Ends::kClosingHalf;
+  } else {
+    close("module_closed");
+  }
+}
+
+void Tunnel::from_client(const char* p, size_t n) {
+  if (ends_ == Ends::kClosed || closing()) return;
+  if (!owner_->observe(GANTRY_DIR_CLIENT_TO_SERVER, p, n)) {
+    refused();
     return;
   }
   net::Conn* c = up_->conn();
@@ -42,9 +84,9 @@ void Tunnel::from_client(const char* p, size_t n) {
 }
 
 void Tunnel::on_upstream_data(const char* p, size_t n) {
-  if (ends_ == Ends::kClosed) return;
+  if (ends_ == Ends::kClosed || closing()) return;
   if (!owner_->observe(GANTRY_DIR_SERVER_TO_CLIENT, p, n)) {
-    close("module_closed");
+    refused();
     return;
   }
   down_->tunnel_send(p, n);
@@ -61,6 +103,10 @@ void Tunnel::on_downstream_drained() {
 // One side finished sending: pass the FIN on, keep the other way open until
 // it ends too or the fin timeout runs out.
 void Tunnel::client_eof() {
+  if (closing()) {
+    closing_eof();
+    return;
+  }
   if (ends_ == Ends::kServerDone) {
     close("closed");
     return;
@@ -72,6 +118,10 @@ void Tunnel::client_eof() {
 }
 
 void Tunnel::on_upstream_eof() {
+  if (closing()) {
+    closing_eof();
+    return;
+  }
   if (ends_ == Ends::kClientDone) {
     close("closed");
     return;
@@ -82,7 +132,13 @@ void Tunnel::on_upstream_eof() {
   clock_->arm(this, timeouts_.fin_ms);
 }
 
-void Tunnel::on_upstream_error(int err) { close(err == UV_EOF ? "server_closed" : "server_error"); }
+void Tunnel::on_upstream_error(int err) {
+  if (closing()) {
+    close("module_closed");
+    return;
+  }
+  close(err == UV_EOF ? "server_closed" : "server_error");
+}
 
 void Tunnel::on_upstream_timeout() { timed_out(); }
 
@@ -92,6 +148,8 @@ void Tunnel::timed_out() {
     case Ends::kOpen: close("tunnel_idle_timeout"); return;
     case Ends::kClientDone: close("server_fin_timeout"); return;
     case Ends::kServerDone: close("client_fin_timeout"); return;
+    case Ends::kClosing:
+    case Ends::kClosingHalf: close("module_closed"); return;
     case Ends::kClosed: return;
   }
 }

@@ -41,12 +41,19 @@ class Tunnel final : public upstream::UpstreamEvents, private loop::DeadlineCloc
   void client_eof();
   void on_downstream_drained();
   void on_client_timeout() { timed_out(); }
+  // Bytes a module sends into the tunnel (host->tunnel_send); false once the
+  // tunnel is closing.
+  bool inject(uint32_t dir, const char* p, size_t n);
   // The client connection failed.
   void close(const char* cause);
 
  private:
-  // Which sides have finished sending.
-  enum class Ends : uint8_t { kOpen, kClientDone, kServerDone, kClosed };
+  // Which sides have finished sending; kClosing*: a module ended the tunnel
+  // after writing into it, and both directions drain and shut down.
+  enum class Ends : uint8_t { kOpen, kClientDone, kServerDone, kClosing, kClosingHalf, kClosed };
+  // How a module's refusal ends the tunnel: at once, or (once it wrote into
+  // the tunnel) after what it wrote is sent.
+  enum class Refusal : uint8_t { kCut, kDrain };
 
   void on_upstream_ready() override {}
   void on_upstream_connect_failed(int) override {}
@@ -58,6 +65,9 @@ class Tunnel final : public upstream::UpstreamEvents, private loop::DeadlineCloc
   static void on_deadline(loop::DeadlineClock::Entry* e);
   void timed_out();
   void touch();
+  void refused();
+  bool closing() const { return ends_ == Ends::kClosing || ends_ == Ends::kClosingHalf; }
+  void closing_eof();
 
   TunnelOwner* owner_;
   Downstream* down_;
@@ -65,6 +75,7 @@ class Tunnel final : public upstream::UpstreamEvents, private loop::DeadlineCloc
   loop::DeadlineClock* clock_;
   Timeouts timeouts_;
   Ends ends_ = Ends::kOpen;
+  Refusal refusal_ = Refusal::kCut;
 };
 
 }  // namespace gantry::exchange

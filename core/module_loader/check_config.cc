@@ -2,6 +2,7 @@
 
 #include "config/loader.h"
 #include "module_loader/generation.h"
+#include "module_loader/host_objects.h"
 
 namespace gantry::modules {
 
@@ -11,6 +12,7 @@ int check_config_cli(const std::string& path, FILE* out) {
     std::fprintf(out, "%s\n", cfg.error().c_str());
     return 1;
   }
+  set_check_only(true);  // modules validate, but write no cache and start nothing
   auto gen = build_generation(*cfg);
   if (!gen) {
     std::fprintf(out, "%s\n", gen.error().c_str());

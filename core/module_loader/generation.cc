@@ -226,7 +226,8 @@ void build_dispatch_lists(Generation* g) {
     if (h.on_accept) g->with_accept.push_back(i);
     if (h.on_handshake) g->with_handshake.push_back(i);
     if (h.on_request_headers) g->with_request_headers.push_back(i);
-    if (h.on_upgrade) g->with_upgrade.push_back(i);
+    if (h.on_upgrade || h.on_upgrade2) g->with_upgrade.push_back(i);
+    if (h.on_listening) g->with_listening.push_back(i);
     if (h.on_connect_upstream) g->with_connect_upstream.push_back(i);
     if (h.on_response_headers) g->with_response_headers.push_back(i);
     if (h.on_tunnel_data) g->with_tunnel_data.push_back(i);
@@ -272,8 +273,10 @@ Result<std::shared_ptr<Generation>> build_generation(std::shared_ptr<const confi
   set_config_dir(cfg->dir);
   auto g = std::make_unique<Generation>();
   g->config = std::move(cfg);
+  set_building_config(g->config.get());
   why = create_instances(plan, g.get());
   if (why.empty()) why = create_scope_states(plan, g.get());
+  set_building_config(nullptr);
   // On failure `g` is destroyed right here, on the main thread, freeing
   // whatever the modules had already built for it.
   if (!why.empty()) return Failure{why};

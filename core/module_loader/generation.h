@@ -49,7 +49,7 @@ struct Generation {
   // skips uninterested modules without testing every member.
   std::vector<size_t> with_accept, with_handshake, with_request_headers, with_upgrade,
       with_connect_upstream, with_response_headers, with_tunnel_data, with_log,
-      with_stream_end, with_conn_close;
+      with_stream_end, with_conn_close, with_listening;
 
   Generation() = default;
   Generation(const Generation&) = delete;

@@ -1,6 +1,7 @@
 // The config-phase half of the host function table: logging, memory, error
 // reporting and read-only access to config nodes. Nodes are toml++ nodes of
 // the generation's document (see config/cfg_node.h).
+#include <atomic>
 #include <cstdlib>
 #include <map>
 #include <memory>
@@ -142,6 +143,21 @@ void host_cfg_where(const gantry_cfg_t* node, const char** file, uint32_t* line,
   if (column != nullptr) *column = src ? src->begin.column : 0;
 }
 
+const config::Config*& building() {
+  static const config::Config* cfg = nullptr;
+  return cfg;
+}
+
+std::atomic<bool> g_check_only{false};
+
+int32_t host_backend_index(gantry_str_t name) {
+  const config::Config* cfg = building();
+  if (cfg == nullptr || name.ptr == nullptr) return -1;
+  return cfg->backend_index(std::string_view(name.ptr, name.len));
+}
+
+uint32_t host_check_only() { return g_check_only.load(std::memory_order_relaxed) ? 1 : 0; }
+
 gantry_str_t host_cfg_dir() {
   const std::string& d = config_dir();
   return gantry_str_t{d.c_str(), d.size()};
@@ -159,6 +175,8 @@ gantry_module_t* module_handle(const std::string& config_name) {
 }
 
 void set_config_dir(const std::string& dir) { config_dir() = dir; }
+void set_building_config(const config::Config* cfg) { building() = cfg; }
+void set_check_only(bool on) { g_check_only.store(on, std::memory_order_relaxed); }
 
 void fill_config_services(gantry_host_api_t* api) {
   api->log = host_log;
@@ -178,6 +196,8 @@ void fill_config_services(gantry_host_api_t* api) {
   api->cfg_size_bytes = host_cfg_size_bytes;
   api->cfg_where = host_cfg_where;
   api->cfg_dir = host_cfg_dir;
+  api->backend_index = host_backend_index;
+  api->check_only = host_check_only;
 }
 
 }  // namespace gantry::modules

@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "config/config.h"
 #include "gantry/module.h"
 
 // Error sink of one MAIN call (instance_new, scope_new, ctx_new).
@@ -28,5 +29,12 @@ gantry_module_t* module_handle(const std::string& config_name);
 
 // The directory cfg_dir() reports: the config being built (MAIN only).
 void set_config_dir(const std::string& dir);
+
+// The config whose instances are being built, for backend_index() (MAIN
+// only; null outside build_generation).
+void set_building_config(const config::Config* cfg);
+
+// `gantry -t`: modules validate but write nothing (check_only()).
+void set_check_only(bool on);
 
 }  // namespace gantry::modules

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "downstream/http1_session.h"
+#include "loop/worker.h"
 #include "util/log.h"
 
 namespace gantry::worker {
@@ -17,6 +18,7 @@ void WorkerState::adopt(std::shared_ptr<const runtime::Snapshot> snap,
   for (ListenHandle* h : listeners_) {
     if (!h->closing && snapshot_->listener_index(h->bind_text) < 0) close_listener(h);
   }
+  std::vector<NewListener> fresh;
   for (const auto& [bind, fd] : new_fds) {
     auto* h = new ListenHandle();
     h->bind_text = bind;
@@ -33,6 +35,39 @@ void WorkerState::adopt(std::shared_ptr<const runtime::Snapshot> snap,
       GLOG_ERROR("worker %u: cannot listen on %s: %s", ctx_.index(), bind.c_str(),
                  uv_strerror(r));
       close_listener(h);
+      continue;
+    }
+    if (idx >= 0) fresh.push_back({h, idx, fd});
+  }
+  if (fresh.empty() || snapshot_->gen->with_listening.empty()) return;
+  // on_listening runs on the worker's own loop, as the ABI promises; at
+  // start-up adopt() runs on the main thread before that loop does. A later
+  // adopt() is posted after this, so the handles outlive the hooks.
+  if (loop::Worker::current() == ctx_.worker) {
+    run_listening_hooks(*snapshot_, fresh);
+  } else {
+    ctx_.worker->post([this, snap = snapshot_, fresh] { run_listening_hooks(*snap, fresh); });
+  }
+}
+
+void WorkerState::run_listening_hooks(const runtime::Snapshot& snap,
+                                      const std::vector<NewListener>& fresh) {
+  const modules::Generation& gen = *snap.gen;
+  for (const NewListener& l : fresh) {
+    if (!l.handle->closing) run_listening_hooks_on(gen, l);
+  }
+}
+
+void WorkerState::run_listening_hooks_on(const modules::Generation& gen, const NewListener& l) {
+  ListenHandle* h = l.handle;
+  const modules::ScopeState& scope = gen.listeners[l.listener];
+  for (size_t i : gen.with_listening) {
+    const modules::Instance& m = gen.instances[i];
+    void* sctx = i < scope.scope_ctx.size() ? scope.scope_ctx[i] : nullptr;
+    gantry_action_t a = m.hooks.on_listening(m.inst, sctx, h, l.fd);
+    if (a != GANTRY_CONTINUE && a != GANTRY_DECLINED) {
+      GLOG_WARN("worker %u: module '%s' objected to listening socket %s (it keeps listening)",
+                ctx_.index(), m.name.c_str(), h->bind_text.c_str());
     }
   }
 }

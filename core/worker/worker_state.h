@@ -10,12 +10,14 @@
 #include <vector>
 
 #include "downstream/client_conn.h"
+#include "module_loader/handles.h"
 #include "runtime/snapshot.h"
 #include "runtime/worker_context.h"
 
 namespace gantry::worker {
 
-struct ListenHandle {
+// What modules see as gantry_listener_t in on_listening.
+struct ListenHandle : gantry_listener {
   uv_tcp_t tcp;
   std::string bind_text;  // identity across reloads
   class WorkerState* owner = nullptr;
@@ -44,6 +46,13 @@ class WorkerState final : public downstream::ConnList {
  private:
   static void on_connection(uv_stream_t* server, int status);
   void close_listener(ListenHandle* h);
+  struct NewListener {
+    ListenHandle* handle;
+    int listener;  // index in the config
+    int fd;
+  };
+  void run_listening_hooks(const runtime::Snapshot& snap, const std::vector<NewListener>& fresh);
+  void run_listening_hooks_on(const modules::Generation& gen, const NewListener& l);
   void maybe_finish_drain();
 
   runtime::WorkerContext ctx_;

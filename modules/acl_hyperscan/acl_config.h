@@ -83,6 +83,7 @@ struct Rule {
   enum class Final : uint8_t { kNone, kUseBackend, kRespond, kRedirect, kDeny };
   Final final = Final::kNone;
   std::string backend;       // kUseBackend
+  int32_t backend_index = -1;  // resolved at load; -1: the host routes by name
   LocalResponse response;    // kRespond and kDeny
   Redirect redirect;         // kRedirect
 };
@@ -109,6 +110,7 @@ struct AclConfig {
   std::vector<int32_t> run_of_rule;                // per rule: index in runs, or -1
   std::vector<std::vector<uint32_t>> rules_of_pred;  // per predicate: simple rules using it, ascending
   std::string default_backend;  // empty: leave the request to later modules and core routes
+  int32_t default_index = -1;
   std::string cache_dir;        // resolved; empty: no on-disk cache
 
   // Builds runs, run_of_rule and rules_of_pred once the rules are parsed.

@@ -55,6 +55,14 @@ bool CfgReader::boolean(const gantry::Config& node, const std::string& what, boo
   return true;
 }
 
+bool CfgReader::backend(const gantry::Config& node, const std::string& what,
+                        const std::string& name, int32_t* index) const {
+  int32_t i = host_.backend_index(name);
+  if (i == -1) return fail(node, what + ": no backend named \"" + name + "\"");
+  *index = i < 0 ? -1 : i;
+  return true;
+}
+
 bool CfgReader::check_keys(const gantry::Config& table, const std::string& what,
                            const std::vector<std::string>& allowed) const {
   for (size_t i = 0; i < table.size(); ++i) {

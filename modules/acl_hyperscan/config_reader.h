@@ -38,6 +38,13 @@ class CfgReader {
                   const std::vector<std::string>& allowed) const;
   // A path relative to the config file's directory, or absolute.
   std::string resolve_path(const std::string& path) const { return host_.resolve_path(path); }
+  // `gantry -t`: validate everything, write nothing.
+  bool check_only() const { return host_.check_only(); }
+  // The index of a backend the host's configuration names, resolved once at
+  // load; fails at `node` when there is none. -1 (route by name) on a host
+  // too old to say.
+  bool backend(const gantry::Config& node, const std::string& what, const std::string& name,
+               int32_t* index) const;
 
  private:
   gantry::Host host_;

@@ -53,7 +53,7 @@ class RequestEval {
         case Rule::Final::kNone:
           continue;
         case Rule::Final::kUseBackend:
-          return route(rule.backend);
+          return route(rule.backend, rule.backend_index);
         case Rule::Final::kDeny:
         case Rule::Final::kRespond:
           return respond(rule.response.status, rule.response.headers, rule.response.body);
@@ -61,7 +61,7 @@ class RequestEval {
           return redirect(rule.redirect);
       }
     }
-    if (!cfg_.default_backend.empty()) return route(cfg_.default_backend);
+    if (!cfg_.default_backend.empty()) return route(cfg_.default_backend, cfg_.default_index);
     return GANTRY_CONTINUE;
   }
 
@@ -234,10 +234,12 @@ class RequestEval {
     req_.set_target(path);
   }
 
-  gantry_action_t route(const std::string& backend) {
-    if (req_.route_to(backend) == GANTRY_OK) return GANTRY_CONTINUE;
-    // The host cannot tell us at load time which backends exist, so a typo
-    // shows up here: answer 503 rather than fall through to another backend.
+  gantry_action_t route(const std::string& backend, int32_t index) {
+    // The name was resolved at load; a host of ABI 1.0 could not, and is
+    // asked by name (a typo then shows up here).
+    gantry_status_t st = index >= 0 ? req_.route_to(index) : req_.route_to(backend);
+    if (st == GANTRY_OK) return GANTRY_CONTINUE;
+    // Answer 503 rather than fall through to another backend.
     acl_.host().error("use_backend \"" + backend + "\": no such backend");
     static const std::vector<std::pair<std::string, std::string>> kHeaders = {
         {"Content-Type", "text/plain"}};

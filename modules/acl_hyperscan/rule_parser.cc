@@ -406,6 +406,7 @@ bool parse_rule(const CfgReader& r, const gantry::Config& t, size_t index, AclCo
     rule.final = Rule::Final::kUseBackend;
     if (!r.string(b, what + ".use_backend", &rule.backend)) return false;
     if (rule.backend.empty()) return r.fail(b, what + ".use_backend: empty backend name");
+    if (!r.backend(b, what + ".use_backend", rule.backend, &rule.backend_index)) return false;
   }
   if (gantry::Config d = t["deny"]) {
     ++finals;
@@ -465,14 +466,22 @@ bool parse_module_config(const CfgReader& r, const gantry::Config& config, AclCo
       if (!parse_rule(r, rules.at(i), i, out)) return false;
     }
   }
-  if (gantry::Config d = config["default_backend"])
+  if (gantry::Config d = config["default_backend"]) {
     if (!r.string(d, "default_backend", &out->default_backend)) return false;
+    if (!out->default_backend.empty() &&
+        !r.backend(d, "default_backend", out->default_backend, &out->default_index))
+      return false;
+  }
   out->index_rules();
 
   std::string cache_dir = "auto";
   if (gantry::Config c = config["cache_dir"])
     if (!r.string(c, "cache_dir", &cache_dir)) return false;
-  if (cache_dir == "auto") {
+  if (r.check_only()) {
+    // `gantry -t` compiles every pattern but neither reads nor writes (nor
+    // creates) the cache: a check must leave the disk as it found it.
+    out->cache_dir.clear();
+  } else if (cache_dir == "auto") {
     out->cache_dir = default_cache_dir();
   } else if (cache_dir == "off" || cache_dir.empty()) {
     out->cache_dir.clear();

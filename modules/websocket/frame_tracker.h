@@ -32,6 +32,11 @@ class FrameTracker {
   bool close_seen() const { return close_seen_; }
   uint16_t close_code() const { return close_code_; }
   FrameVerdict verdict() const { return verdict_; }
+  // Between frames: a frame written into this direction now would not split
+  // one the peer is in the middle of receiving.
+  bool at_boundary() const {
+    return verdict_ == FrameVerdict::kOk && header_have_ == 0 && payload_left_ == 0;
+  }
 
  private:
   FrameVerdict start_frame(const FrameLimits& limits);

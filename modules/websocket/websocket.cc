@@ -136,16 +136,49 @@ class WebSocket : public gantry::Module {
     }
   }
 
-  // ABI 1.0 gives a module no way to write to the client, so the tunnel is
-  // cut (both sockets closed) and the log carries the status code a Close
-  // frame would have had: 1009 "message too big" or 1002 "protocol error".
+  // The peer that sent the offending frame gets a Close frame with the code
+  // (1009 "message too big", 1002 "protocol error"), written into the tunnel
+  // (ABI 1.1) when the direction toward it sits between frames; the host
+  // then shuts both directions down after it. The other peer sees the
+  // connection end: the offending frame is never relayed, so its stream may
+  // stop mid-frame and cannot take a frame of ours. On a host of ABI 1.0, or
+  // mid-frame, both sockets are cut. The log carries the code either way.
   gantry_action_t cut_tunnel(const gantry::Request& req, TunnelState* t, FrameVerdict v,
                              uint32_t dir) const {
-    note_number(req, "ws_cut", v == FrameVerdict::kProtocolError ? 1002 : 1009);
+    const uint16_t code = v == FrameVerdict::kProtocolError ? 1002 : 1009;
+    note_number(req, "ws_cut", code);
     req.log_note("ws_cut_reason", verdict_reason(v));
     req.log_note("ws_cut_dir", dir == GANTRY_DIR_CLIENT_TO_SERVER ? "in" : "out");
     note_counts(req, t);
+    const bool to_client = dir == GANTRY_DIR_CLIENT_TO_SERVER;
+    const FrameTracker& toward_sender = to_client ? t->to_client : t->to_server;
+    if (toward_sender.at_boundary() && send_close(req, to_client, code))
+      req.log_note("ws_close_sent", "1");
     return GANTRY_CLOSE;
+  }
+
+  // A Close frame with `code`; frames toward a server are masked (RFC 6455
+  // 5.3), with a key from the stream's address bits: masking protects
+  // intermediaries from chosen plaintext, not a secret.
+  static bool send_close(const gantry::Request& req, bool to_client, uint16_t code) {
+    uint8_t f[8];
+    size_t n = 0;
+    f[n++] = 0x88;  // FIN + Close
+    if (to_client) {
+      f[n++] = 0x02;
+      f[n++] = static_cast<uint8_t>(code >> 8);
+      f[n++] = static_cast<uint8_t>(code & 0xff);
+    } else {
+      const uintptr_t bits = reinterpret_cast<uintptr_t>(req.raw()) ^ 0x5a3c96e1u;
+      const uint8_t mask[4] = {static_cast<uint8_t>(bits), static_cast<uint8_t>(bits >> 8),
+                               static_cast<uint8_t>(bits >> 16), static_cast<uint8_t>(bits >> 24)};
+      f[n++] = 0x82;
+      for (uint8_t m : mask) f[n++] = m;
+      f[n++] = static_cast<uint8_t>((code >> 8) ^ mask[0]);
+      f[n++] = static_cast<uint8_t>((code & 0xff) ^ mask[1]);
+    }
+    const uint32_t toward = to_client ? GANTRY_DIR_SERVER_TO_CLIENT : GANTRY_DIR_CLIENT_TO_SERVER;
+    return req.tunnel_send(toward, f, n) == GANTRY_OK;
   }
 
   const Settings settings_;

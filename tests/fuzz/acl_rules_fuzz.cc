@@ -37,6 +37,14 @@ const bool kNamed = (set_target_name("acl_rules"), true);
 const char kHead[] =
     "[[listener]]\nbind = \"127.0.0.1:0\"\n"
     "[[backend]]\nname = \"a\"\nservers = [\"127.0.0.1:9\"]\n"
+    // The backends the seeds route to: use_backend names resolve at load.
+    "[[backend]]\nname = \"b0\"\nservers = [\"127.0.0.1:9\"]\n"
+    "[[backend]]\nname = \"b1\"\nservers = [\"127.0.0.1:9\"]\n"
+    "[[backend]]\nname = \"b2\"\nservers = [\"127.0.0.1:9\"]\n"
+    "[[backend]]\nname = \"x\"\nservers = [\"127.0.0.1:9\"]\n"
+    "[[backend]]\nname = \"web\"\nservers = [\"127.0.0.1:9\"]\n"
+    "[[backend]]\nname = \"nginx\"\nservers = [\"127.0.0.1:9\"]\n"
+    "[[backend]]\nname = \"socket_io\"\nservers = [\"127.0.0.1:9\"]\n"
     "[[module]]\nname = \"acl\"\npath = \"/proc/self/exe\"\n"
     "[module.config]\ncache_dir = \"off\"\n";
 
@@ -182,7 +190,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   AclConfig acl_config;
   std::vector<std::vector<Pattern>> patterns;
-  if (gantry::acl::parse_module_config(reader, config, &acl_config, &patterns)) {
+  gantry::modules::set_building_config(cfg.value().get());
+  const bool parsed = gantry::acl::parse_module_config(reader, config, &acl_config, &patterns);
+  gantry::modules::set_building_config(nullptr);
+  if (parsed) {
     check_config(acl_config, patterns);
     report_verdict(Verdict::kAccepted);
   } else {

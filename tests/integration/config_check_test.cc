@@ -61,6 +61,35 @@ TEST_F(ConfigCheckTest, UnknownBackendInRouteIsRefusedAtItsValue) {
       << r.out << r.err;
 }
 
+// A module's backend reference (ABI 1.1 backend_index) is checked at load:
+// the ACL module's use_backend names no backend here.
+std::string acl_config(const std::string& cache_dir, const std::string& backend) {
+  return "modules_dir = \"" + modules_dir() + "\"\n" + kGood +
+         "[[module]]\nname = \"acl\"\npath = \"acl_hyperscan\"\n"
+         "[module.config]\ncache_dir = \"" + cache_dir + "\"\n"
+         "[[module.config.acl]]\nname = \"x\"\npath_beg = \"/x/\"\n"
+         "[[module.config.rule]]\nif = \"x\"\nuse_backend = \"" + backend + "\"\n";
+}
+
+TEST_F(ConfigCheckTest, UnknownBackendInAclRuleNamesFileAndLine) {
+  std::string path = tmp().write("acl.toml", acl_config(tmp().path() + "/cache", "wbe"));
+  RunResult r = check_config(path, tmp().path());
+  std::string all = r.out + r.err;
+  EXPECT_TRUE(r.status.exited && r.status.code == 1) << r.status.str() << "\n" << all;
+  EXPECT_NE(all.find(path + ":18:"), std::string::npos) << all;
+  EXPECT_NE(all.find("no backend named \"wbe\""), std::string::npos) << all;
+}
+
+// `gantry -t` compiles the ACLs but leaves the disk as it was: no cache
+// directory, no database file.
+TEST_F(ConfigCheckTest, CheckWritesNoAclCache) {
+  std::string cache = tmp().path() + "/cache";
+  std::string path = tmp().write("acl.toml", acl_config(cache, "web"));
+  RunResult r = check_config(path, tmp().path());
+  EXPECT_TRUE(r.status.ok()) << r.status.str() << "\n" << r.out << r.err;
+  EXPECT_EQ(opendir(cache.c_str()), nullptr) << cache << " was created by gantry -t";
+}
+
 // Absurd durations and sizes were accepted before every key had a range.
 TEST_F(ConfigCheckTest, OutOfRangeValuesNameFileLineAndRange) {
   struct {

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "harness/harness.h"
+#include "harness/websocket_peers.h"
 
 namespace gantry::itest {
 namespace {
@@ -142,6 +143,65 @@ path = ")" + abi_fixture("throwing_module") + R"("
   ASSERT_TRUE(ok.ok()) << to_string(ok.status);
   EXPECT_EQ(ok.response.status, 200);
   EXPECT_EQ(backend_.request_count(), 1u);
+}
+
+// ABI 1.1 in the real proxy: a backend name resolved to an index at load
+// routes requests, on_listening runs once per worker after listen(), and
+// state made in on_upgrade lives on through the tunnel to the access log.
+TEST_F(SdkModulesTest, Abi11HooksAndHostCallsWorkInTheRealProxy) {
+  WsRawBackend ws;
+  ASSERT_TRUE(ws.start());
+  const std::string config = R"(workers = 2
+modules_dir = "{{MODULES_DIR}}"
+[[module]]
+name = "abi11"
+path = ")" + abi_fixture("abi11_module") + R"("
+[module.config]
+backend = "{{TARGET}}"
+
+[[listener]]
+name = "main"
+bind = "127.0.0.1:{{PORT}}"
+
+[[backend]]
+name = "web"
+servers = ["{{WEB}}"]
+
+[[backend]]
+name = "ws"
+servers = ["{{WS}}"]
+)";
+  auto vars = [&](const std::string& target) {
+    return std::map<std::string, std::string>{
+        {"WEB", backend_.address()}, {"WS", ws.address()}, {"TARGET", target}};
+  };
+
+  // An unknown name fails the check at its line (backend is on line 7).
+  std::string bad = write_config(config, vars("wss"));
+  RunResult r = check_config(bad, tmp().path());
+  EXPECT_TRUE(r.status.exited && r.status.code == 1) << r.status.str() << r.out << r.err;
+  EXPECT_NE((r.out + r.err).find(":7:"), std::string::npos) << r.out << r.err;
+  EXPECT_NE((r.out + r.err).find("no backend named \"wss\""), std::string::npos) << r.out << r.err;
+
+  ASSERT_TRUE(start_gantry(write_config(config, vars("ws"))));
+  EXPECT_TRUE(gantry().wait_for_output("abi11: worker 0 listening, SO_ACCEPTCONN=1"))
+      << gantry().describe();
+  EXPECT_TRUE(gantry().wait_for_output("abi11: worker 1 listening, SO_ACCEPTCONN=1"))
+      << gantry().describe();
+
+  // Routed by index to "ws" (the default route would be "web", which never
+  // answers 101).
+  WsClient client;
+  ASSERT_TRUE(client.connect(port()));
+  ASSERT_EQ(client.handshake().status, 101);
+  ASSERT_TRUE(client.send_frame(1, "hello"));
+  ASSERT_TRUE(ws.wait_received(11, std::chrono::milliseconds(10000)));
+  client.close();
+  ws.stop();  // both ends gone: the tunnel ends now, not at its fin timeout
+  std::string line = gantry().access_line("/chat");
+  EXPECT_NE(line.find("abi11_upgrade=websocket"), std::string::npos) << line;
+  EXPECT_NE(line.find("abi11_bytes=11"), std::string::npos) << line;
+  EXPECT_EQ(backend_.request_count(), 0u);
 }
 
 }  // namespace

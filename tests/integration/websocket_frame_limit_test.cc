@@ -106,6 +106,34 @@ TEST_F(WebSocketFrameLimitTest, OversizedServerFrameSendsNoByteToTheClient) {
   EXPECT_NE(line.find("ws_cut_reason=frame_too_big ws_cut_dir=out"), std::string::npos) << line;
 }
 
+// The sender of the refused frame is told why (ABI 1.1 tunnel writes): a
+// Close 1009 before the connection ends, instead of a bare reset.
+TEST_F(WebSocketFrameLimitTest, ClientOverTheLimitGetsClose1009) {
+  ASSERT_NO_FATAL_FAILURE(open_tunnel("max_frame_size = 1000\n"));
+  client_.send_raw(test::ws_frame(2, std::string(1001, 'b'), true, true));
+  WsFrame f = client_.next();
+  EXPECT_EQ(f.opcode, 8) << "expected a Close frame";
+  EXPECT_EQ(f.payload, ws_close_payload(1009));
+  expect_cut_with_nothing_forwarded("frame_too_big");
+  EXPECT_NE(gantry().access_line("/chat").find("ws_close_sent=1"), std::string::npos);
+}
+
+TEST_F(WebSocketFrameLimitTest, ServerOverTheLimitGetsAMaskedClose1009) {
+  ASSERT_NO_FATAL_FAILURE(open_tunnel("max_frame_size = 1000\n"));
+  ASSERT_TRUE(backend_.send(test::ws_frame(2, std::string(1001, 'y'))));
+  EXPECT_TRUE(backend_.wait_received(8, 10s)) << "no Close reached the backend";
+  EXPECT_TRUE(backend_.wait_eof(10s));
+  std::string got = backend_.received();
+  WsFrame f;
+  ASSERT_EQ(got.size(), 8u);
+  EXPECT_EQ(static_cast<uint8_t>(got[1]) & 0x80, 0x80) << "frames toward a server are masked";
+  ASSERT_TRUE(ws_decode(&got, &f));
+  EXPECT_EQ(f.opcode, 8);
+  EXPECT_EQ(f.payload, ws_close_payload(1009));
+  EXPECT_TRUE(client_.wait_eof(10s));
+  EXPECT_EQ(client_.buffered().size(), 0u) << "bytes of the refused frame reached the client";
+}
+
 // A header split across reads is the one case where the first bytes of a
 // refused frame go through: the module cannot know the length before the
 // header is complete, and ABI 1.0 gives it no way to hold bytes back (see

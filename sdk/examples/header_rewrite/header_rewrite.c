@@ -202,7 +202,9 @@ static const gantry_hooks_t rewrite_hooks = {
     NULL, /* on_tunnel_data */
     NULL, /* on_log */
     NULL, /* on_stream_end */
-    NULL  /* on_conn_close */
+    NULL, /* on_conn_close */
+    NULL, /* on_listening (1.1) */
+    NULL  /* on_upgrade2 (1.1) */
 };
 
 static const gantry_module_desc_t rewrite_desc = {

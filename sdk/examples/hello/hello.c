@@ -138,6 +138,8 @@ static const gantry_hooks_t hello_hooks = {
     NULL, /* on_log */
     NULL, /* on_stream_end */
     NULL, /* on_conn_close */
+    NULL, /* on_listening (1.1) */
+    NULL, /* on_upgrade2 (1.1) */
 };
 
 static const gantry_module_desc_t hello_desc = {

@@ -112,6 +112,12 @@ class MockHost {
   // Which backend names route_to() accepts (others: GANTRY_ERR_NOENT).
   // Unset: every name exists.
   std::function<bool(std::string_view)> has_backend;
+  // ABI 1.1: the configuration's backends, in order, for backend_index() and
+  // route_to(index). Empty: backend_index() cannot say (-2) and modules
+  // route by name.
+  std::vector<std::string> backends;
+  // ABI 1.1: what check_only() answers (`gantry -t`).
+  bool check_only = false;
 
   MockHost() {
     live().push_back(this);

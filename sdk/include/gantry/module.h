@@ -62,7 +62,7 @@ extern "C" {
 #endif
 
 #define GANTRY_ABI_MAJOR 1
-#define GANTRY_ABI_MINOR 0
+#define GANTRY_ABI_MINOR 1
 #define GANTRY_ENTRY_SYMBOL "gantry_module_v1"
 
 #if defined(_WIN32)
@@ -375,7 +375,9 @@ typedef struct gantry_host_api {
   /* Choose the backend by name; GANTRY_ERR_NOENT if no such backend. */
   gantry_status_t (*route_to)(gantry_stream_t *s, gantry_str_t backend);
   gantry_str_t (*route_backend)(gantry_stream_t *s); /* chosen so far, or empty */
-  /* Answer the request locally; the hook then returns GANTRY_DONE. */
+  /* Answer the request locally; the hook then returns GANTRY_DONE. Only
+   * from on_request_headers or on_upgrade, or while such a hook holds the
+   * stream paused: GANTRY_ERR_BUSY once the request has gone upstream. */
   gantry_status_t (*respond)(gantry_stream_t *s, int32_t status, const gantry_header_t *headers,
                              size_t nheaders, gantry_str_t body);
   /* Response side, valid from on_response_headers on. */
@@ -393,6 +395,30 @@ typedef struct gantry_host_api {
   /* Per-connection/stream pick of a server: a stable key for hashing
    * balancers (e.g. a cookie value). Empty clears it. */
   gantry_status_t (*set_balance_key)(gantry_stream_t *s, gantry_str_t key);
+
+  /* --- ABI 1.1: backend references, tunnel writes, check mode ---------- */
+  /* MAIN, during instance_new and scope_new of the generation being built
+   * (-1 at any other time): the index of the backend named `name` in that
+   * generation, or -1 if there is none. A module resolves the names in its
+   * config once, reports an unknown one with error_at (so `gantry -t`
+   * refuses it with file:line), and routes with route_to_index. */
+  int32_t (*backend_index)(gantry_str_t name);
+  /* LOOP: route_to with an index from backend_index of the stream's own
+   * generation; GANTRY_ERR_RANGE if there is no such backend. */
+  gantry_status_t (*route_to_index)(gantry_stream_t *s, int32_t backend);
+  /* LOOP, once the stream is a tunnel (typically from on_tunnel_data):
+   * queue `n` bytes toward the client (GANTRY_DIR_SERVER_TO_CLIENT) or the
+   * server (GANTRY_DIR_CLIENT_TO_SERVER), after what was relayed so far. The
+   * host copies them. A hook that returns anything but CONTINUE/DECLINED
+   * after sending ends the tunnel gracefully: what was queued is sent, then
+   * both directions are shut down (e.g. a WebSocket Close frame reaches the
+   * peer instead of a reset). GANTRY_ERR_BUSY if the stream is no tunnel. */
+  gantry_status_t (*tunnel_send)(gantry_stream_t *s, uint32_t direction, const uint8_t *p,
+                                 size_t n);
+  /* ANY: non-zero while the host only checks a configuration (`gantry -t`):
+   * instance_new and scope_new validate everything but write no file, open
+   * no socket and start nothing. */
+  uint32_t (*check_only)(void);
 } gantry_host_api_t;
 
 /* ---------------------------------------------------------------------- */
@@ -452,6 +478,18 @@ typedef struct gantry_hooks {
   /* LOOP. Free stream_ctx / conn_ctx here. */
   void (*on_stream_end)(void *inst, gantry_stream_t *s, void *stream_ctx);
   void (*on_conn_close)(void *inst, gantry_conn_t *c, void *conn_ctx);
+
+  /* --- ABI 1.1 --------------------------------------------------------- */
+  /* LOOP of each worker, once its socket for the listener listens (after
+   * listen(), unlike on_listen): options that only take on a listening
+   * socket. fd is host-owned: setsockopt/getsockopt only. Anything but
+   * CONTINUE/DECLINED is logged; the socket keeps listening. */
+  gantry_action_t (*on_listening)(void *inst, void *scope_ctx, gantry_listener_t *l, int32_t fd);
+  /* LOOP. on_upgrade with the stream context's slot, so state made while
+   * the upgrade is checked lives on through the tunnel until on_stream_end.
+   * A host of ABI >= 1.1 calls this instead of on_upgrade when both are set. */
+  gantry_action_t (*on_upgrade2)(void *inst, gantry_stream_t *s, void **stream_ctx,
+                                 gantry_str_t protocol);
 } gantry_hooks_t;
 
 /* ---------------------------------------------------------------------- */

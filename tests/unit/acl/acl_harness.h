@@ -50,6 +50,7 @@ class AclHarness {
   // A file in the config directory, for pattern files.
   std::string write_file(const std::string& name, const std::string& content);
   const std::string& dir() const { return dir_.path(); }
+  testing::MockHost& host() { return module_.host(); }
   std::string config_path() const { return dir_.path() + "/gantry.toml"; }
 
  private:

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <dirent.h>
+#include <sys/stat.h>
 
 #include <fstream>
 #include <sstream>
@@ -218,6 +219,37 @@ TEST(AclLoad, UnwritableCacheIsAWarningNotAnError) {
   ASSERT_TRUE(h.load(kCachedConfig, h.dir() + "/not-a-dir/sub")) << h.error();
   EXPECT_TRUE(h.logged("acl cache:"));
   EXPECT_EQ(h.route("/socket.io/x", {{"Host", "a.example.com"}}), "yes");
+}
+
+// On a host of ABI 1.1 backend names become indices at load, so a typo is a
+// config error at its line (and `gantry -t` refuses it), not a 503 later.
+TEST(AclLoad, BackendNamesAreResolvedAtLoad) {
+  AclHarness h;
+  h.host().backends = {"a", "web", "ws"};
+  ASSERT_TRUE(h.load("default_backend = \"web\"\n"
+                     "[[module.config.acl]]\nname = \"w\"\npath_beg = \"/ws/\"\n"
+                     "[[module.config.rule]]\nuse_backend = \"ws\"\nif = \"w\"\n"))
+      << h.error();
+  EXPECT_EQ(h.route("/ws/x"), "ws");
+  EXPECT_EQ(h.route("/other"), "web");
+
+  EXPECT_FALSE(h.load("[[module.config.acl]]\nname = \"w\"\npath_beg = \"/ws/\"\n"
+                      "[[module.config.rule]]\nuse_backend = \"wss\"\nif = \"w\"\n"));
+  EXPECT_NE(h.error().find("gantry.toml:15:"), std::string::npos) << h.error();
+  EXPECT_NE(h.error().find("no backend named \"wss\""), std::string::npos) << h.error();
+  EXPECT_FALSE(h.load("default_backend = \"nope\"\n"));
+  EXPECT_NE(h.error().find("default_backend: no backend named \"nope\""), std::string::npos)
+      << h.error();
+}
+
+TEST(AclLoad, CheckOnlyLeavesTheDiskAlone) {
+  AclHarness h;
+  h.host().check_only = true;
+  std::string cache = h.dir() + "/cache/acl";
+  ASSERT_TRUE(h.load(kCachedConfig, cache)) << h.error();
+  EXPECT_TRUE(h.logged("(0 from cache)"));
+  struct stat st {};
+  EXPECT_NE(stat((h.dir() + "/cache").c_str(), &st), 0) << "gantry -t created the cache directory";
 }
 
 TEST(AclLoad, CompileTimeIsLogged) {

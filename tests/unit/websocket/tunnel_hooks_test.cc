@@ -82,6 +82,45 @@ TEST(TunnelHooksTest, FrameLimitCutsWith1009) {
   EXPECT_EQ(s.note("ws_cut_reason"), "frame_too_big");
   EXPECT_EQ(s.note("ws_cut_dir"), "in");
   EXPECT_EQ(s.note_count("ws_msgs_in"), 0u) << "counts only with count_messages";
+  // The client, whose frame was refused, gets an unmasked Close 1009; the
+  // server gets nothing written (its stream stops before the refused frame).
+  ASSERT_EQ(s.tunnel_sent.size(), 1u);
+  EXPECT_EQ(s.tunnel_sent[0].first, static_cast<uint32_t>(GANTRY_DIR_SERVER_TO_CLIENT));
+  EXPECT_EQ(s.tunnel_sent[0].second, std::string("\x88\x02\x03\xf1", 4));
+  EXPECT_EQ(s.note("ws_close_sent"), "1");
+  ws.end(&s, ctx);
+}
+
+TEST(TunnelHooksTest, ServerOversizeGetsAMaskedClose) {
+  WsModule ws;
+  ASSERT_TRUE(ws.load("max_frame_size = 100\n")) << ws.error();
+  MockStream s = valid_handshake();
+  void* ctx = nullptr;
+  ASSERT_EQ(ws.request(&s, &ctx), GANTRY_CONTINUE);
+  EXPECT_EQ(ws.tunnel(&s, ctx, kOut, ws_frame(2, std::string(101, 'x'))), GANTRY_CLOSE);
+  ASSERT_EQ(s.tunnel_sent.size(), 1u);
+  EXPECT_EQ(s.tunnel_sent[0].first, static_cast<uint32_t>(GANTRY_DIR_CLIENT_TO_SERVER));
+  const std::string& f = s.tunnel_sent[0].second;
+  ASSERT_EQ(f.size(), 8u);
+  EXPECT_EQ(f.substr(0, 2), std::string("\x88\x82", 2)) << "a client frame is masked";
+  const uint16_t code = static_cast<uint16_t>(((static_cast<uint8_t>(f[6]) ^ static_cast<uint8_t>(f[2])) << 8) |
+                                              (static_cast<uint8_t>(f[7]) ^ static_cast<uint8_t>(f[3])));
+  EXPECT_EQ(code, 1009);
+  ws.end(&s, ctx);
+}
+
+TEST(TunnelHooksTest, NoCloseIntoAFrameInProgress) {
+  WsModule ws;
+  ASSERT_TRUE(ws.load("max_frame_size = 100\n")) << ws.error();
+  MockStream s = valid_handshake();
+  void* ctx = nullptr;
+  ASSERT_EQ(ws.request(&s, &ctx), GANTRY_CONTINUE);
+  // The server is halfway through sending a frame to the client.
+  std::string half = ws_frame(2, std::string(80, 'y'));
+  EXPECT_EQ(ws.tunnel(&s, ctx, kOut, half.substr(0, 40)), GANTRY_CONTINUE);
+  EXPECT_EQ(ws.tunnel(&s, ctx, kIn, ws_frame(2, std::string(101, 'x'), true, true)), GANTRY_CLOSE);
+  EXPECT_TRUE(s.tunnel_sent.empty()) << "a Close there would corrupt the frame the client receives";
+  EXPECT_EQ(s.note("ws_cut"), "1009");
   ws.end(&s, ctx);
 }
 

@@ -39,6 +39,7 @@ GANTRY_DETAIL_HAS_MEMBER(on_tunnel_data)
 GANTRY_DETAIL_HAS_MEMBER(on_log)
 GANTRY_DETAIL_HAS_MEMBER(on_stream_end)
 GANTRY_DETAIL_HAS_MEMBER(on_conn_close)
+GANTRY_DETAIL_HAS_MEMBER(on_listening)
 GANTRY_DETAIL_HAS_MEMBER(kDescription)
 GANTRY_DETAIL_HAS_MEMBER(kCapabilities)
 GANTRY_DETAIL_HAS_MEMBER(kConfigKeys)
@@ -154,6 +155,15 @@ struct Glue {
     else
       return (void)inst, (void)scope_ctx, (void)l, (void)fd, GANTRY_CONTINUE;
   }
+  static gantry_action_t on_listening(void* inst, void* scope_ctx, gantry_listener_t* l,
+                                      int32_t fd) noexcept {
+    if constexpr (has_on_listening<M>::value)
+      return guard_hook<gantry_action_t>(self(inst), "on_listening", [&] {
+        return self(inst).on_listening(ScopeC::ptr(scope_ctx), l, fd);
+      });
+    else
+      return (void)inst, (void)scope_ctx, (void)l, (void)fd, GANTRY_CONTINUE;
+  }
   static gantry_action_t on_accept(void* inst, void* scope_ctx, gantry_conn_t* c, int32_t fd,
                                    void** conn_ctx) noexcept {
     if constexpr (has_on_accept<M>::value)
@@ -197,9 +207,9 @@ struct Glue {
     else
       return (void)inst, (void)s, (void)conn_ctx, (void)stream_ctx, GANTRY_CONTINUE;
   }
-  static gantry_action_t on_upgrade(void* inst, gantry_stream_t* s, void* stream_ctx,
-                                    gantry_str_t protocol) noexcept {
-    if constexpr (has_on_upgrade<M>::value)
+  static gantry_action_t on_upgrade_plain(void* inst, gantry_stream_t* s, void* stream_ctx,
+                                          gantry_str_t protocol) noexcept {
+    if constexpr (has_on_upgrade<M>::value && !kUpgradeSlot)
       return guard_hook<gantry_action_t>(self(inst), "on_upgrade", [&] {
         using F = decltype(&M::on_upgrade);
         Request req(api(inst), s);
@@ -207,6 +217,25 @@ struct Glue {
           return self(inst).on_upgrade(req, StreamC::ptr(stream_ctx), to_sv(protocol));
         else
           return self(inst).on_upgrade(req, to_sv(protocol));
+      });
+    else
+      return (void)inst, (void)s, (void)stream_ctx, (void)protocol, GANTRY_DECLINED;
+  }
+  // on_upgrade taking the stream context's Slot: state made here lives on
+  // through the tunnel (ABI 1.1's on_upgrade2).
+  template <typename N, typename = void>
+  struct UpgradeTakesSlot : std::false_type {};
+  template <typename N>
+  struct UpgradeTakesSlot<N, std::enable_if_t<has_on_upgrade<N>::value>>
+      : std::bool_constant<kTakes<decltype(&N::on_upgrade), N, Request&,
+                                  typename StreamC::SlotArg, std::string_view>> {};
+  static constexpr bool kUpgradeSlot = UpgradeTakesSlot<M>::value;
+  static gantry_action_t on_upgrade2(void* inst, gantry_stream_t* s, void** stream_ctx,
+                                     gantry_str_t protocol) noexcept {
+    if constexpr (kUpgradeSlot)
+      return guard_hook<gantry_action_t>(self(inst), "on_upgrade", [&] {
+        Request req(api(inst), s);
+        return self(inst).on_upgrade(req, StreamC::slot(stream_ctx), to_sv(protocol));
       });
     else
       return (void)inst, (void)s, (void)stream_ctx, (void)protocol, GANTRY_DECLINED;
@@ -297,10 +326,12 @@ struct Glue {
     if (has_scope_new<M>::value) h.scope_new = &scope_new;
     if (has_scope_free<M>::value || (has_scope_new<M>::value && ScopeC::kTyped)) h.scope_free = &scope_free;
     if (has_on_listen<M>::value) h.on_listen = &on_listen;
+    if (has_on_listening<M>::value) h.on_listening = &on_listening;
     if (has_on_accept<M>::value) h.on_accept = &on_accept;
     if (has_on_handshake<M>::value) h.on_handshake = &on_handshake;
     if (has_on_request_headers<M>::value) h.on_request_headers = &on_request_headers;
-    if (has_on_upgrade<M>::value) h.on_upgrade = &on_upgrade;
+    if constexpr (kUpgradeSlot) h.on_upgrade2 = &on_upgrade2;
+    else if (has_on_upgrade<M>::value) h.on_upgrade = &on_upgrade_plain;
     if (has_on_connect_upstream<M>::value) h.on_connect_upstream = &on_connect_upstream;
     if (has_on_response_headers<M>::value) h.on_response_headers = &on_response_headers;
     if (has_on_tunnel_data<M>::value) h.on_tunnel_data = &on_tunnel_data;

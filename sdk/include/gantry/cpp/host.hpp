@@ -144,6 +144,18 @@ class Host {
                              worker, cb, arg);
   }
 
+  // ABI 1.1, THREAD: MAIN during instance_new/scope_new: the index of the
+  // backend `name` in the configuration being loaded, -1 if it has none, -2
+  // if the host cannot say (a host of 1.0: route by name then).
+  int32_t backend_index(std::string_view name) const noexcept {
+    return detail::host_call(api_, &gantry_host_api_t::backend_index, int32_t{-2}, to_str(name));
+  }
+  // ABI 1.1: true while the host only checks a configuration (`gantry -t`);
+  // a module then validates everything but writes no file.
+  bool check_only() const noexcept {
+    return detail::host_call(api_, &gantry_host_api_t::check_only, 0u) != 0;
+  }
+
   // THREAD: MAIN. The directory of the config file; empty if unknown.
   std::string_view config_dir() const noexcept {
     return to_sv(detail::host_call(api_, &gantry_host_api_t::cfg_dir, gantry_str_t{nullptr, 0}));

@@ -206,7 +206,20 @@ class Request {
     return detail::host_call(api_, &gantry_host_api_t::route_to, gantry_status_t{GANTRY_ERR_NOTSUP},
                              s_, to_str(backend));
   }
+  // ABI 1.1: a backend index that Host::backend_index gave at load; a host
+  // of 1.0 answers GANTRY_ERR_NOTSUP (route by name there).
+  gantry_status_t route_to(int32_t backend_index) const noexcept {
+    return detail::host_call(api_, &gantry_host_api_t::route_to_index,
+                             gantry_status_t{GANTRY_ERR_NOTSUP}, s_, backend_index);
+  }
   std::string_view backend() const noexcept { return str(&gantry_host_api_t::route_backend); }
+  // ABI 1.1, tunnels only: queue bytes toward one side after what was
+  // relayed so far (GANTRY_DIR_SERVER_TO_CLIENT: to the client).
+  gantry_status_t tunnel_send(uint32_t direction, const void* p, size_t n) const noexcept {
+    return detail::host_call(api_, &gantry_host_api_t::tunnel_send,
+                             gantry_status_t{GANTRY_ERR_NOTSUP}, s_, direction,
+                             static_cast<const uint8_t*>(p), n);
+  }
   gantry_status_t set_balance_key(std::string_view key) const noexcept {
     return detail::host_call(api_, &gantry_host_api_t::set_balance_key,
                              gantry_status_t{GANTRY_ERR_NOTSUP}, s_, to_str(key));

@@ -141,6 +141,24 @@ inline void MockHost::fill() {
     return GANTRY_OK;
   };
   api_.route_backend = [](gantry_stream_t* x) { return sl(st(x).backend); };
+  api_.backend_index = [](gantry_str_t name) -> int32_t {
+    const auto& list = cur().backends;
+    if (list.empty()) return -2;
+    for (size_t i = 0; i < list.size(); ++i)
+      if (list[i] == s(name)) return static_cast<int32_t>(i);
+    return -1;
+  };
+  api_.route_to_index = [](gantry_stream_t* x, int32_t i) {
+    const auto& list = cur().backends;
+    if (i < 0 || static_cast<size_t>(i) >= list.size()) return GANTRY_ERR_RANGE;
+    st(x).backend = list[static_cast<size_t>(i)];
+    return GANTRY_OK;
+  };
+  api_.tunnel_send = [](gantry_stream_t* x, uint32_t dir, const uint8_t* p, size_t n) {
+    st(x).tunnel_sent.emplace_back(dir, std::string(reinterpret_cast<const char*>(p), n));
+    return GANTRY_OK;
+  };
+  api_.check_only = []() -> uint32_t { return cur().check_only ? 1u : 0u; };
   api_.respond = [](gantry_stream_t* x, int32_t status, const gantry_header_t* h, size_t n,
                     gantry_str_t body) {
     for (size_t i = 0; i < n; ++i)

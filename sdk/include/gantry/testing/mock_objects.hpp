@@ -109,6 +109,8 @@ struct MockStream {
   std::string responded_body;
   std::string backend;
   std::string balance_key;
+  // tunnel_send() calls: direction and bytes.
+  std::vector<std::pair<uint32_t, std::string>> tunnel_sent;
   HeaderList log_notes;
   int32_t resumed_action = -1;
 
