@@ -173,7 +173,11 @@ bool Http1Session::complete_exchange(bool reusable) {
   output_ = Output::kNone;
   if (!open()) return false;
   if (!reusable || close_after_ || reading_ == Reading::kEof || wc_.draining) {
-    close_gracefully();
+    if (reusable && can_close_at_once()) {
+      abort();
+    } else {
+      close_gracefully();
+    }
     return false;
   }
   state_ = State::kIdle;
@@ -291,6 +295,17 @@ void Http1Session::on_timeout() {
 
 void Http1Session::on_conn_drained(net::Conn*) {
   if (exchange_) exchange_->on_downstream_drained();
+}
+
+// A plain connection whose client said it is done (Connection: close, an
+// HTTP/1.0 request, or its FIN), after a request read to its end, with
+// nothing of it left unparsed and the whole response in the kernel's hands:
+// close() then sends the response and a FIN, as nginx does, and lingering
+// would only cost a shutdown, a read and an epoll update per connection.
+// TLS still lingers (its close_notify goes out with shutdown_write).
+bool Http1Session::can_close_at_once() const {
+  return (reading_ == Reading::kEof || !parser_->keep_alive()) && backlog_.empty() &&
+         !wc_.draining && !conn_->has_transport() && conn_->queued() == 0;
 }
 
 void Http1Session::close_gracefully() {

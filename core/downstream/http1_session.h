@@ -88,6 +88,7 @@ class Http1Session final : public ClientConn,
   bool client_wants_close() const;
   void reject(int status, const char* why);
   void close_gracefully();
+  bool can_close_at_once() const;
   void arm(uint64_t ms) { wc_.clock.arm(this, ms); }
   static void on_deadline(loop::DeadlineClock::Entry* e);
   void on_timeout();

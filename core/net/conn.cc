@@ -40,12 +40,9 @@ Conn::~Conn() {
 
 int Conn::accept_from(uv_stream_t* server) {
   int r = uv_accept(server, reinterpret_cast<uv_stream_t*>(&tcp_));
-  if (r == 0) {
-    tcp_open_ = true;
-    // A proxy writes whole messages; Nagle would hold the last segment of a
-    // response until the client's delayed ACK. socket hooks may undo this.
-    uv_tcp_nodelay(&tcp_, 1);
-  }
+  // No TCP_NODELAY here: the listening socket has it, and accept inherits it
+  // (net/listen_socket.cc).
+  if (r == 0) tcp_open_ = true;
   return r;
 }
 
