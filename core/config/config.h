@@ -146,6 +146,17 @@ struct RunAs {
   SourcePos pos;  // of `user`, else of `group`
 };
 
+// The admin listener ([admin]): metrics, status page, runtime API. Off
+// while `bind` is empty.
+struct Admin {
+  std::string bind;       // as written: "host:port" or an absolute Unix socket path
+  bool unix_socket = false;
+  Address address;        // when !unix_socket
+  std::string token_file;  // resolved path; empty: every change is refused
+  bool allow_public = false;
+  SourcePos pos;
+};
+
 struct Config {
   std::string file;  // path of the main config file
   std::string dir;   // its directory
@@ -157,6 +168,7 @@ struct Config {
   Timeouts timeouts;
   Limits limits;
   ProxyOptions proxy;
+  Admin admin;
   RunAs run_as;
   std::vector<ModuleEntry> modules;  // in config order = hook order
   std::vector<Listener> listeners;

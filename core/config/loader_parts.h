@@ -18,6 +18,10 @@ using schema::Value;
 void read_access_log(const Value& v, Config* cfg);
 void read_limits(const Value& v, Config* cfg);
 
+// loader_admin.cc
+void read_admin(const Value& v, Config* cfg);
+void read_admin_bind(const Value& v, Admin* a);
+
 // loader_identity.cc: top-level `user` and `group`, and the check across them
 // once both are read.
 void read_user(const Value& v, Config* cfg);

@@ -98,6 +98,21 @@ constexpr Key<ProxyOptions> kProxyKeys[] = {
 };
 constexpr Table<ProxyOptions> kProxy = table("proxy", kProxyKeys);
 
+constexpr Key<Admin> kAdminKeys[] = {
+    {{"bind", Type::kString, prose("off"),
+      "Admin listener: `\"127.0.0.1:8404\"` or an absolute Unix socket path. Loopback only "
+      "unless `allow_public`; taken at start (a reload keeps the running one).",
+      kNonEmpty},
+     reader(read_admin_bind)},
+    {{"token_file", Type::kPath, prose("none (every change is refused)"),
+      "File holding the bearer token the runtime API wants for changes.", kNonEmpty},
+     field<&Admin::token_file>},
+    {{"allow_public", Type::kBool, lit("false"),
+      "Allow `bind` on an address that is not loopback."},
+     field<&Admin::allow_public>},
+};
+constexpr Table<Admin> kAdmin = table("admin", kAdminKeys);
+
 constexpr Key<ModuleEntry> kModuleKeys[] = {
     {{"name", Type::kString, kRequired,
       "Unique name: letters, digits, `_`, `-`. Also names the module's sub-tables on listeners "
@@ -266,6 +281,9 @@ constexpr Key<Config> kTopKeys[] = {
      reader(read_limits)},
     {{"proxy", Type::kTable, kNoDefault, "Forwarding headers (the `proxy.*` keys)."},
      nested<kProxy, &Config::proxy>},
+    {{"admin", Type::kTable, kNoDefault,
+      "Admin listener: metrics, status page, runtime API (the `admin.*` keys)."},
+     reader(read_admin)},
     {{"module", Type::kTables, kNoDefault, "Modules to load, in hook order."},
      reader(read_modules)},
     {{"listener", Type::kTables, kRequired, "Where clients connect; at least one."},
@@ -290,7 +308,7 @@ TableDoc doc_of(const Table<T>& t) {
 
 std::vector<TableDoc> all_tables() {
   return {doc_of(kTop),     doc_of(kLog),    doc_of(kTimeouts), doc_of(kLimits),
-          doc_of(kProxy),   doc_of(kModule), doc_of(kListener), doc_of(kListenerTls),
+          doc_of(kProxy),   doc_of(kAdmin),  doc_of(kModule), doc_of(kListener), doc_of(kListenerTls),
           doc_of(kBackend), doc_of(kServer), doc_of(kHealth),   doc_of(kBackendTls),
           doc_of(kRoute),   doc_of(kRespond)};
 }

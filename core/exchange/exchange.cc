@@ -17,12 +17,18 @@ Exchange::Exchange(Downstream* down, const runtime::Snapshot& snap, runtime::Wor
       record_(down->bytes_sent()),
       leg_(this, snap, wc, &record_, this) {}
 
+LogContext Exchange::log_context() {
+  uint32_t bs = backend_ >= 0 ? snap_.backend_series[backend_] : metrics::kNoSeries;
+  return {method(), target(), route_backend(), down_, snap_.access_fd, &hooks_, this, &wc_.metrics, bs};
+}
+
 Exchange::~Exchange() {
+  if (tunnel_ != nullptr) ++wc_.metrics.tunnels_closed;
   tunnel_.reset();
   leg_.drop();
   if (phase_ != Phase::kFinished && !method().empty()) {
     if (std::string_view(record_.termination) == "ok") record_.termination = "aborted";
-    emit_log(record_, {method(), target(), route_backend(), down_, snap_.access_fd, &hooks_, this});
+    emit_log(record_, log_context());
     hooks_.stream_end(this);
   }
 }
@@ -276,6 +282,7 @@ void Exchange::start_tunnel(const char* rest, size_t n) {
   upstream::UpstreamConn* up = leg_.hand_over();
   std::string early = down_->begin_tunnel();
   const config::Timeouts& to = snap_.cfg->timeouts;
+  ++wc_.metrics.tunnels_opened;
   tunnel_ = std::make_unique<Tunnel>(this, down_, up, &wc_.clock,
                                      Tunnel::Timeouts{to.tunnel, to.client_fin});
   std::string server_bytes(rest, n);  // `rest` lives in the parser's input, which goes now
@@ -290,7 +297,7 @@ bool Exchange::observe(uint32_t dir, const char* p, size_t n) {
 void Exchange::tunnel_ended(const char* cause) {
   record_.termination = cause;
   phase_ = Phase::kFinished;
-  emit_log(record_, {method(), target(), route_backend(), down_, snap_.access_fd, &hooks_, this});
+  emit_log(record_, log_context());
   hooks_.stream_end(this);
   down_->abort();
 }
@@ -351,7 +358,7 @@ void Exchange::maybe_finish() {
 void Exchange::finish() {
   phase_ = Phase::kFinished;
   leg_.drop();
-  emit_log(record_, {method(), target(), route_backend(), down_, snap_.access_fd, &hooks_, this});
+  emit_log(record_, log_context());
   hooks_.stream_end(this);
   down_->exchange_done(fate_ == ClientFate::kKeepAlive);
 }

@@ -88,6 +88,7 @@ class Exchange final : public gantry_stream,
   gantry_status_t route_to_index(int32_t backend);
   gantry_status_t tunnel_send(uint32_t direction, const char* p, size_t n);
   std::string_view route_backend() const;
+  LogContext log_context();
   gantry_status_t respond(int status, const gantry_header_t* headers, size_t n,
                           std::string_view body);
   void log_note(std::string_view key, std::string_view value) { record_.note(key, value); }

@@ -31,6 +31,18 @@ void ExchangeRecord::note(std::string_view key, std::string_view value) {
 }
 
 void emit_log(const ExchangeRecord& r, const LogContext& c) {
+  if (c.metrics != nullptr) {
+    metrics::ExchangeFacts f;
+    f.status = r.status;
+    f.backend_series = c.backend_series;
+    f.server_series = r.server_series;
+    f.bytes_in = static_cast<uint64_t>(r.bytes_in);
+    f.bytes_out = c.down->bytes_sent() - r.bytes_out_start;
+    f.t_connect = r.t_connect;
+    f.t_first_byte = r.t_response;
+    f.t_total = r.since_start();
+    metrics::count_exchange(*c.metrics, f);
+  }
   if (c.access_fd < 0 && !c.hooks->any_log()) return;
   AccessRecord a;
   a.status = r.status;

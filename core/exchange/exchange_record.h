@@ -9,6 +9,7 @@
 
 #include "exchange/downstream.h"
 #include "exchange/module_hooks.h"
+#include "metrics/worker_metrics.h"
 
 namespace gantry::exchange {
 
@@ -27,6 +28,7 @@ struct ExchangeRecord {
   const char* termination = "ok";
   bool reused = false;    // the upstream connection came from the pool
   bool upgraded = false;  // the exchange became a tunnel
+  uint32_t server_series = UINT32_MAX;  // metric series of the server used
   std::string server;     // "host:port" of the server used
   std::string notes;      // key=value pairs added by modules
 };
@@ -38,6 +40,8 @@ struct LogContext {
   int access_fd = -1;
   ModuleHooks* hooks = nullptr;
   gantry_stream_t* stream = nullptr;
+  metrics::WorkerMetrics* metrics = nullptr;
+  uint32_t backend_series = UINT32_MAX;
 };
 
 // Runs the modules' log hooks, then writes the access-log line (if on).

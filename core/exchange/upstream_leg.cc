@@ -27,6 +27,7 @@ bool UpstreamLeg::attempt(std::shared_ptr<upstream::Server> server) {
   tried_.push_back(server_.get());
   const upstream::ConnectTarget& t = server_->target;
   record_->server = server_->address.text;
+  record_->server_series = server_->metrics_series;
   fwd_->restart();
   upstream::Acquired got = upstream::acquire(wc_.pool, t, this, stream_, fwd_->ready_bytes());
   up_ = got.conn;
@@ -117,7 +118,12 @@ void UpstreamLeg::retry_or_fail(upstream::Failure f, int status, const char* ter
     case upstream::RetryAction::kGiveUp:
       break;
   }
-  if (next != nullptr && attempt(std::move(next))) return;
+  if (next != nullptr) {
+    // Counted on the server that failed: that is where the retry came from.
+    if (server_ != nullptr && server_->metrics_series != metrics::kNoSeries)
+      ++wc_.metrics.at(server_->metrics_series).retries;
+    if (attempt(std::move(next))) return;
+  }
   owner_->on_leg_failed(status, termination);
 }
 

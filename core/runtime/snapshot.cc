@@ -1,5 +1,7 @@
 #include "runtime/snapshot.h"
 
+#include "metrics/series.h"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -25,6 +27,7 @@ std::shared_ptr<upstream::Server> Snapshot::make_server(size_t b, std::string na
   const config::Backend& be = cfg->backends[b];
   const modules::ScopeState& scope = gen->backends[b];
   auto srv = std::make_shared<upstream::Server>(std::move(name), std::move(address), weight, workers);
+  srv->metrics_series = metrics::series_id(be.name, srv->name);
   srv->pool_key = srv->address.text;
   if (scope.tls.tctx != nullptr) {
     char buf[32];
@@ -52,6 +55,10 @@ void carry_server_state(const Snapshot& from, const Snapshot& to) {
       if (i < 0) continue;
       const upstream::Server& old = *old_set.servers[i];
       s->set_admin(old.admin());
+      s->health_transitions.store(old.health_transitions.load(std::memory_order_relaxed),
+                                  std::memory_order_relaxed);
+      s->last_change_ms.store(old.last_change_ms.load(std::memory_order_relaxed),
+                              std::memory_order_relaxed);
       // Without checks in the new config nothing would ever bring it back.
       if (to.cfg->backends[b].health.enabled) s->set_healthy(old.healthy());
       s->eject_until(old.ejected_until());
@@ -69,6 +76,7 @@ Result<std::shared_ptr<const Snapshot>> make_snapshot(std::shared_ptr<modules::G
   const config::Config& cfg = *s->cfg;
   s->workers = workers;
   for (size_t b = 0; b < cfg.backends.size(); ++b) {
+    s->backend_series.push_back(metrics::series_id(cfg.backends[b].name, ""));
     auto set = std::make_shared<upstream::ServerSet>();
     for (const config::Server& srv : cfg.backends[b].servers)
       set->servers.push_back(s->make_server(b, srv.name, srv.address, srv.weight));

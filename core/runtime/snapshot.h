@@ -29,6 +29,7 @@ struct Snapshot {
   int access_fd = -1;  // -1: access log off
   bool owns_access_fd = false;
   uint64_t generation_id = 0;
+  std::vector<uint32_t> backend_series;  // metric series of each backend
 
   ~Snapshot();
   int listener_index(const std::string& bind_text) const;

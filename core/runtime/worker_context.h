@@ -6,6 +6,7 @@
 
 #include "loop/deadline_clock.h"
 #include "loop/worker.h"
+#include "metrics/worker_metrics.h"
 #include "upstream/pool.h"
 
 namespace gantry::runtime {
@@ -28,6 +29,8 @@ struct WorkerContext {
   // Set once when the worker starts draining: responses then close their
   // connections.
   bool draining = false;
+  // This worker's counters; only its thread writes them.
+  metrics::WorkerMetrics metrics;
 };
 
 }  // namespace gantry::runtime

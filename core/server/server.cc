@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <mutex>
 
 #include "config/loader.h"
 #include "doctor/doctor.h"
@@ -55,6 +56,18 @@ int Server::run() {
   uv_signal_start(&sig_quit_, on_signal, SIGQUIT);
   uv_timer_init(&loop_, &deadline_);
   deadline_.data = this;
+  const config::Admin& ac = current_->cfg->admin;
+  if (!ac.bind.empty()) {
+    admin_ = std::make_unique<admin::AdminServer>(&loop_, this);
+    std::string why;
+    if (!admin_->start(ac, &why)) {
+      // Bound after the privilege drop: a port below 1024 needs the kept
+      // capability, a socket path a directory the user may write.
+      GLOG_ERROR("%s", why.c_str());
+      admin_.reset();
+    }
+    admin_bind_ = ac.bind;
+  }
   for (auto& w : workers_) w->start();
   GLOG_INFO("gantry %s started: %u worker(s), config %s", GANTRY_VERSION, nworkers_,
             config_path_.c_str());
@@ -80,18 +93,31 @@ void Server::on_signal(uv_signal_t* h, int signum) {
   }
 }
 
-void Server::reload() {
-  if (shutting_down_) return;
+void Server::reload() { reload_now(); }
+
+admin::ReloadResult Server::reload_now() {
+  admin::ReloadResult res;
+  if (shutting_down_) {
+    res.generation = current_->generation_id;
+    res.message = "shutting down";
+    return res;
+  }
   GLOG_INFO("reloading %s", config_path_.c_str());
   notifier_.reloading("reloading " + config_path_);
   std::shared_ptr<const runtime::Snapshot> before = current_;
   std::string outcome;
-  if (apply_config(false)) {
+  res.ok = apply_config(false);
+  if (res.ok) {
+    ++reloads_.ok;
+    if (current_->cfg->admin.bind != admin_bind_)
+      GLOG_WARN("[admin] bind changed: the admin listener stays on \"%s\" until a restart",
+                admin_bind_.c_str());
     service::warn_if_identity_changed(before->cfg->run_as, current_->cfg->run_as);
     GLOG_INFO("reload complete: generation %llu",
               static_cast<unsigned long long>(current_->generation_id));
     outcome = "reload complete: serving generation ";
   } else {
+    ++reloads_.failed;
     GLOG_ERROR("reload failed: still serving generation %llu",
                static_cast<unsigned long long>(current_->generation_id));
     outcome = "reload failed (see the log): still serving generation ";
@@ -102,6 +128,31 @@ void Server::reload() {
   // service runs again.
   loop::after_workers(worker_ptrs_, [this, outcome] {
     if (!shutting_down_) notifier_.ready(outcome);
+  });
+  res.generation = current_->generation_id;
+  res.message = outcome;
+  return res;
+}
+
+// Each worker copies its own counters on its own thread; the copies meet
+// on the main thread. No worker waits for another, none takes a lock.
+void Server::collect(std::function<void(metrics::WorkerMetrics)> done) {
+  struct Gather {
+    std::mutex mu;  // copies arrive from several worker threads
+    metrics::WorkerMetrics sum;
+  };
+  auto g = std::make_shared<Gather>();
+  for (size_t w = 0; w < workers_.size(); ++w) {
+    worker::WorkerState* ws = states_[w].get();
+    workers_[w]->post([ws, g] {
+      metrics::WorkerMetrics m = ws->metrics_copy();
+      std::lock_guard<std::mutex> lock(g->mu);
+      g->sum.add(m);
+    });
+  }
+  loop::after_workers(worker_ptrs_, [g, done] {
+    std::lock_guard<std::mutex> lock(g->mu);
+    done(std::move(g->sum));
   });
 }
 
@@ -239,6 +290,7 @@ void Server::begin_shutdown(const char* why) {
             static_cast<unsigned long long>(current_->cfg->shutdown_timeout));
   uv_signal_stop(&sig_hup_);
   if (health_) health_->stop();
+  if (admin_) admin_->stop();
   uv_timer_start(&deadline_, [](uv_timer_t*) {
     GLOG_WARN("shutdown deadline reached with connections still open; exiting");
     _exit(0);

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "admin/admin_server.h"
+#include "admin/controller.h"
 #include "loop/worker.h"
 #include "module_loader/handles.h"
 #include "runtime/snapshot.h"
@@ -18,16 +20,22 @@
 
 namespace gantry::server {
 
-class Server {
+class Server final : public admin::Controller {
  public:
   explicit Server(std::string config_path);
-  ~Server();
+  ~Server() override;
   // Runs until SIGTERM/SIGQUIT/SIGINT drained the workers. Returns the exit code.
   int run();
 
  // A new set of servers for backend `backend` of the running generation
   // (main thread): workers adopt it between requests, health checks follow.
-  void publish_servers(size_t backend, std::shared_ptr<const upstream::ServerSet> set);
+  void publish_servers(size_t backend, std::shared_ptr<const upstream::ServerSet> set) override;
+
+  // admin::Controller (main thread).
+  std::shared_ptr<const runtime::Snapshot> current() const override { return current_; }
+  void collect(std::function<void(metrics::WorkerMetrics)> done) override;
+  admin::ReloadResult reload_now() override;
+  admin::ReloadCounts reloads() const override { return reloads_; }
 
  private:
   bool apply_config(bool initial);
@@ -55,6 +63,9 @@ class Server {
   uint32_t nworkers_ = 0;
   size_t stopped_workers_ = 0;
   bool shutting_down_ = false;
+  admin::ReloadCounts reloads_;
+  std::unique_ptr<admin::AdminServer> admin_;
+  std::string admin_bind_;  // what the admin listener was started with
 };
 
 }  // namespace gantry::server

@@ -41,6 +41,9 @@ struct HealthChecker::Probe {
         t->fail_streak = 0;
         if (++t->ok_streak >= t->backend->health.rise && !h->healthy()) {
           h->set_healthy(true);
+          h->health_transitions.store(h->health_transitions.load(std::memory_order_relaxed) + 1,
+                                      std::memory_order_relaxed);
+          h->note_change();
           GLOG_INFO("backend %s server %s is UP", t->backend->name.c_str(),
                     t->server->name.c_str());
         }
@@ -48,6 +51,9 @@ struct HealthChecker::Probe {
         t->ok_streak = 0;
         if (++t->fail_streak >= t->backend->health.fall && h->healthy()) {
           h->set_healthy(false);
+          h->health_transitions.store(h->health_transitions.load(std::memory_order_relaxed) + 1,
+                                      std::memory_order_relaxed);
+          h->note_change();
           GLOG_WARN("backend %s server %s is DOWN: %s", t->backend->name.c_str(),
                     t->server->name.c_str(), why);
         }

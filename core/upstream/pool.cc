@@ -69,4 +69,10 @@ void Pool::closed() {
   if (draining_ && open_ == 0 && on_empty_) on_empty_();
 }
 
+size_t Pool::idle_total() const {
+  size_t n = 0;
+  for (const auto& [key, conns] : idle_) n += conns.size();
+  return n;
+}
+
 }  // namespace gantry::upstream

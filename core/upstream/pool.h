@@ -40,6 +40,7 @@ class Pool {
   // once no upstream connection is left open.
   void drain(std::function<void()> on_empty);
   size_t open() const { return open_; }
+  size_t idle_total() const;  // every key; walks the map (scrapes only)
 
  private:
   friend class UpstreamConn;

@@ -64,6 +64,16 @@ struct Server {
   };
   std::vector<WorkerSlot> per_worker;
 
+  // Its metric series (metrics/series.h), set when it is made.
+  uint32_t metrics_series = UINT32_MAX;
+  // Written by the main thread only (health checks, the admin API), read by
+  // the admin listener: state changes and when the last one happened.
+  std::atomic<uint64_t> health_transitions{0};
+  std::atomic<uint64_t> last_change_ms{0};  // now_ms() clock; 0: never changed
+  void note_change() {
+    last_change_ms.store(now_ms(), std::memory_order_relaxed);
+  }
+
  private:
   std::atomic<uint8_t> admin_{static_cast<uint8_t>(AdminState::kReady)};
   std::atomic<bool> healthy_{true};

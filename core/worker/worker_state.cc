@@ -88,7 +88,11 @@ void WorkerState::close_listener(ListenHandle* h) {
 void WorkerState::on_connection(uv_stream_t* server, int status) {
   auto* h = static_cast<ListenHandle*>(server->data);
   WorkerState* ws = h->owner;
-  if (status != 0 || ws->ctx_.draining) return;
+  if (status != 0) {
+    ws->accept_failed(h->bind_text, status);
+    return;
+  }
+  if (ws->ctx_.draining) return;
   const auto& snap = ws->snapshot_;
   int idx = snap->listener_index(h->bind_text);
   uint32_t max = snap->cfg->limits.max_connections;
@@ -107,6 +111,30 @@ void WorkerState::on_connection(uv_stream_t* server, int status) {
   c->set_slot(ws->conns_.size());
   ws->conns_.push_back(c);
   c->start(server);
+}
+
+// Out of file descriptors (EMFILE/ENFILE) the kernel keeps the client
+// queued or resets it; the operator must hear of it, but a flood must not
+// flood the log: one line a second at most, with the count since the last.
+void WorkerState::accept_failed(const std::string& bind, int status) {
+  ++ctx_.metrics.accept_failures;
+  ++accept_failures_unlogged_;
+  uint64_t now = uv_now(ctx_.worker->loop());
+  if (last_accept_log_ms_ != 0 && now - last_accept_log_ms_ < 1000) return;
+  last_accept_log_ms_ = now;
+  GLOG_ERROR("worker %u: accept on %s failed: %s (%llu failure(s) since the last report)",
+             ctx_.index(), bind.c_str(), uv_strerror(status),
+             static_cast<unsigned long long>(accept_failures_unlogged_));
+  accept_failures_unlogged_ = 0;
+}
+
+metrics::WorkerMetrics WorkerState::metrics_copy() const {
+  metrics::WorkerMetrics m = ctx_.metrics;
+  m.client_active = conns_.size();
+  m.upstream_idle = ctx_.pool.idle_total();
+  size_t open = ctx_.pool.open();
+  m.upstream_active = open > m.upstream_idle ? open - m.upstream_idle : 0;
+  return m;
 }
 
 void WorkerState::conn_closed(downstream::ClientConn* c) {

@@ -42,6 +42,8 @@ class WorkerState final : public downstream::ConnList {
   void set_on_stopped(std::function<void()> fn) { on_stopped_ = std::move(fn); }
 
   void conn_closed(downstream::ClientConn* c) override;
+  // This worker's counters with its gauges filled in (its thread only).
+  metrics::WorkerMetrics metrics_copy() const;
 
  private:
   static void on_connection(uv_stream_t* server, int status);
@@ -54,6 +56,7 @@ class WorkerState final : public downstream::ConnList {
   void run_listening_hooks(const runtime::Snapshot& snap, const std::vector<NewListener>& fresh);
   void run_listening_hooks_on(const modules::Generation& gen, const NewListener& l);
   void maybe_finish_drain();
+  void accept_failed(const std::string& bind, int status);
 
   runtime::WorkerContext ctx_;
   std::shared_ptr<const runtime::Snapshot> snapshot_;
@@ -62,6 +65,8 @@ class WorkerState final : public downstream::ConnList {
   // node per connection.
   std::vector<downstream::ClientConn*> conns_;
   bool stopped_ = false;
+  uint64_t accept_failures_unlogged_ = 0;
+  uint64_t last_accept_log_ms_ = 0;
   std::function<void()> on_stopped_;
 };
 

@@ -336,6 +336,35 @@ TEST(ConfigLoaderTest, ResponseHeadLimits) {
   EXPECT_EQ((*r)->limits.max_head_bytes, 16384u) << "the request side keeps its own";
 }
 
+TEST(ConfigLoaderTest, AdminListenerIsOffByDefaultAndLoopbackOnly) {
+  auto off = load_config_text(kListener, "/tmp/admin.toml");
+  ASSERT_TRUE(off) << off.error();
+  EXPECT_TRUE((*off)->admin.bind.empty());
+
+  auto tcp = load_config_text(
+      "[admin]\nbind = \"127.0.0.1:8404\"\ntoken_file = \"token\"\n" + kListener, "/etc/g/g.toml");
+  ASSERT_TRUE(tcp) << tcp.error();
+  EXPECT_FALSE((*tcp)->admin.unix_socket);
+  EXPECT_EQ((*tcp)->admin.token_file, "/etc/g/token");
+
+  auto unix_path = load_config_text("[admin]\nbind = \"/run/gantry.sock\"\n" + kListener,
+                                    "/tmp/admin.toml");
+  ASSERT_TRUE(unix_path) << unix_path.error();
+  EXPECT_TRUE((*unix_path)->admin.unix_socket);
+
+  auto pub = load_config_text("[admin]\nbind = \"0.0.0.0:8404\"\n" + kListener, "/tmp/admin.toml");
+  ASSERT_FALSE(pub);
+  EXPECT_NE(pub.error().find("admin.bind"), std::string::npos) << pub.error();
+  EXPECT_NE(pub.error().find("allow_public"), std::string::npos) << pub.error();
+
+  auto allowed = load_config_text(
+      "[admin]\nbind = \"0.0.0.0:8404\"\nallow_public = true\n" + kListener, "/tmp/admin.toml");
+  EXPECT_TRUE(allowed) << allowed.error();
+
+  auto v6 = load_config_text("[admin]\nbind = \"[::1]:8404\"\n" + kListener, "/tmp/admin.toml");
+  EXPECT_TRUE(v6) << v6.error();
+}
+
 TEST(ConfigLoaderTest, DurationAndSizeUnits) {
   struct {
     const char* text;

@@ -43,6 +43,7 @@ const std::map<std::string_view, Way>& ways() {
       // max_line_size may not pass max_head_size: give it all the room.
       {"limits", {"[limits]\n", {{"max_head_size", "\"64m\""}}, "\n", "\n" + kListenerHead}},
       {"proxy", {"[proxy]\n", {}, "\n", "\n" + kListenerHead}},
+      {"admin", {"[admin]\n", {}, "\n", "\n" + kListenerHead}},
       // Any regular file passes the loader's check of a module path.
       {"module",
        {"[[module]]\n",
@@ -295,6 +296,7 @@ TEST(SchemaTest, RangesFitTheirFieldsAndDefaultsMatchConfigH) {
   check_table(kTimeouts);
   check_table(kLimits);
   check_table(kProxy);
+  check_table(kAdmin);
   check_table(kModule);
   check_table(kListener);
   check_table(kListenerTls);
@@ -304,7 +306,7 @@ TEST(SchemaTest, RangesFitTheirFieldsAndDefaultsMatchConfigH) {
   check_table(kBackendTls);
   check_table(kRoute);
   check_table(kRespond);
-  EXPECT_EQ(all_tables().size(), 14u) << "a new table: add it above";
+  EXPECT_EQ(all_tables().size(), 15u) << "a new table: add it above";
 }
 
 TEST(SchemaTest, HostKeysComeFromListenerAndBackend) {
