@@ -38,7 +38,8 @@ void emit_log(const ExchangeRecord& r, const LogContext& c) {
     f.server_series = r.server_series;
     f.bytes_in = static_cast<uint64_t>(r.bytes_in);
     f.bytes_out = c.down->bytes_sent() - r.bytes_out_start;
-    f.t_connect = r.t_connect;
+    // Only a new connection has a connect time; a pooled one has none.
+    f.t_connect = !r.reused && r.t_connect >= 0 && r.t_attempt >= 0 ? r.t_connect - r.t_attempt : -1;
     f.t_first_byte = r.t_response;
     f.t_total = r.since_start();
     metrics::count_exchange(*c.metrics, f);

@@ -24,6 +24,7 @@ struct ExchangeRecord {
   uint64_t bytes_out_start;  // the downstream's bytes_sent() when the exchange began
   int64_t bytes_in = 0;
   int64_t t_head = -1, t_connect = -1, t_response = -1;  // microseconds since start
+  int64_t t_attempt = -1;  // the last attempt began (connect time = t_connect - t_attempt)
   int status = 0;
   const char* termination = "ok";
   bool reused = false;    // the upstream connection came from the pool

@@ -28,6 +28,7 @@ bool UpstreamLeg::attempt(std::shared_ptr<upstream::Server> server) {
   const upstream::ConnectTarget& t = server_->target;
   record_->server = server_->address.text;
   record_->server_series = server_->metrics_series;
+  record_->t_attempt = record_->since_start();
   fwd_->restart();
   upstream::Acquired got = upstream::acquire(wc_.pool, t, this, stream_, fwd_->ready_bytes());
   up_ = got.conn;
