@@ -13,7 +13,7 @@ check_peers() {  # LIST: sets peer_list, checks the tools each peer needs
   IFS=',' read -r -a peer_list <<<"$1"
   local p
   for p in "${peer_list[@]}"; do
-    case "$p" in gantry|haproxy|nginx) ;; *) die "unknown peer: $p" ;; esac
+    case "$p" in gantry|gantry_metrics|haproxy|nginx) ;; *) die "unknown peer: $p" ;; esac
   done
   need wrk wrk
   need nginx nginx-light
@@ -21,7 +21,7 @@ check_peers() {  # LIST: sets peer_list, checks the tools each peer needs
   need ss iproute2
   need pgrep procps
   if [[ ",$1," == *",haproxy,"* ]]; then need haproxy haproxy; fi
-  if [[ ",$1," == *",gantry,"* ]]; then
+  if [[ ",$1," == *",gantry,"* || ",$1," == *",gantry_metrics,"* ]]; then
     [[ -x "$gantry_bin" ]] ||
       die "no gantry binary at $gantry_bin (build it, pass --gantry PATH, or --peers haproxy,nginx)"
     gantry_bin="$(cd "$(dirname "$gantry_bin")" && pwd)/$(basename "$gantry_bin")"
@@ -272,12 +272,13 @@ EOF
   mv -f "$dir/nginx.conf.new" "$dir/nginx.conf"
 }
 
-write_gantry_config() {  # PORT
-  local flag=false
+write_gantry_config() {  # PORT [ADMIN-PORT [NAME]]: ADMIN-PORT turns metrics on
+  local flag=false admin="" name="${3:-gantry}"
   if ((xff)); then flag=true; fi
-  cat >"$tmp/gantry.toml.new" <<EOF
+  if [[ -n "${2:-}" ]]; then admin="$(printf '[admin]\nbind = "127.0.0.1:%s"' "$2")"; fi
+  cat >"$tmp/$name.toml.new" <<EOF
 workers = 1
-
+$admin
 [log]
 access = "off"
 level = "${gantry_log_level:-warn}"
@@ -297,7 +298,7 @@ servers = [ "127.0.0.1:$(upstream_port)" ]
 keepalive = 64
 EOF
   # Atomic, so a reload never reads a half-written file.
-  mv -f "$tmp/gantry.toml.new" "$tmp/gantry.toml"
+  mv -f "$tmp/$name.toml.new" "$tmp/$name.toml"
 }
 
 # PEER [master-worker]: starts one proxy on CPU on_proxy_cpu; sets
@@ -325,6 +326,14 @@ start_peer() {
     gantry)
       write_gantry_config "$port"
       launch gantry "${on_proxy_cpu[@]}" -- "$gantry_bin" -c "$tmp/gantry.toml"
+      ;;
+    gantry_metrics)
+      # The same gantry with its admin listener on, so every exchange is
+      # counted; scrape_metrics reads /metrics once a second meanwhile, as
+      # Prometheus would.
+      admin_port="$(free_port)"
+      write_gantry_config "$port" "$admin_port" gantry_metrics
+      launch gantry_metrics "${on_proxy_cpu[@]}" -- "$gantry_bin" -c "$tmp/gantry_metrics.toml"
       ;;
   esac
   proxy_port[$p]=$port

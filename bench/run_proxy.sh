@@ -13,6 +13,10 @@
 # the other, so the proxy never competes with its load for a core and its CPU
 # time per request is not inflated by context switches with wrk.
 #
+# --peers gantry,gantry_metrics compares gantry with metrics off and on (its
+# admin listener configured and scraped once a second) in the same run:
+# ratio_cpu_metrics_on_vs_off.
+#
 # Usage: bench/run_proxy.sh [options]   (see --help)
 set -euo pipefail
 
@@ -40,7 +44,7 @@ Usage: $0 [options]
   -r, --rounds N             rounds; each round runs every peer once (default $rounds)
   -t, --threads N            wrk threads (default $wrk_threads: wrk has one CPU)
   -g, --gantry PATH          gantry binary (default build/gantry in the repo)
-  -p, --peers LIST           comma-separated subset of gantry,haproxy,nginx
+  -p, --peers LIST           comma-separated subset of gantry,gantry_metrics,haproxy,nginx
       --quick                smoke run: 2 s, 1 round, 1 s warm-up
       --close                figure 6: "Connection: close" from the client (a new
                              connection per request; backends stay pooled)
@@ -95,6 +99,12 @@ done
 for p in "${peer_list[@]}"; do
   wait_ready "$p" "${proxy_pid[$p]}" "${proxy_port[$p]}"
 done
+if [[ -n "${admin_port:-}" ]]; then
+  # gantry_metrics is scraped once a second during the whole run, as
+  # Prometheus would: the scrapes' cost counts in its CPU time.
+  ( while :; do curl -s -o /dev/null "http://127.0.0.1:$admin_port/metrics" || true; sleep 1; done ) &
+  started_pids+=("$!")
+fi
 
 results="$tmp/results.txt"   # peer round requests rps p99_ms cpu_us errors user_us sys_us
 : >"$results"
@@ -207,6 +217,12 @@ for a in "${peer_list[@]}"; do
     metric "ratio_user_gantry_vs_$b" "$(ratio "$(median gantry 8)" "$(median "$b" 8)")" "$e"
   done
 done
+if [[ " ${peer_list[*]} " == *" gantry "* && " ${peer_list[*]} " == *" gantry_metrics "* ]]; then
+  # The cost of metrics: CPU per request with the admin listener on (every
+  # exchange counted, scraped once a second) over the same gantry without.
+  metric ratio_cpu_metrics_on_vs_off "$(ratio "$(median gantry_metrics 6)" "$(median gantry 6)")" \
+    $(($(sum_col gantry_metrics 7) + $(sum_col gantry 7)))
+fi
 if [[ " ${peer_list[*]} " == *" haproxy "* && " ${peer_list[*]} " == *" nginx "* ]]; then
   metric ratio_cpu_nginx_vs_haproxy "$(ratio "$(median nginx 6)" "$(median haproxy 6)")" \
     $(($(sum_col nginx 7) + $(sum_col haproxy 7)))

@@ -19,7 +19,9 @@ Exchange::Exchange(Downstream* down, const runtime::Snapshot& snap, runtime::Wor
 
 LogContext Exchange::log_context() {
   uint32_t bs = backend_ >= 0 ? snap_.backend_series[backend_] : metrics::kNoSeries;
-  return {method(), target(), route_backend(), down_, snap_.access_fd, &hooks_, this, &wc_.metrics, bs};
+  return {method(), target(),      route_backend(),
+          down_,    snap_.access_fd, &hooks_,
+          this,     snap_.count_exchanges ? &wc_.metrics : nullptr, bs};
 }
 
 Exchange::~Exchange() {

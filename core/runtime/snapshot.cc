@@ -82,6 +82,7 @@ Result<std::shared_ptr<const Snapshot>> make_snapshot(std::shared_ptr<modules::G
       set->servers.push_back(s->make_server(b, srv.name, srv.address, srv.weight));
     s->servers.push_back(std::move(set));
   }
+  s->count_exchanges = !cfg.admin.bind.empty();
   s->forward.x_forwarded_for = cfg.proxy.x_forwarded_for;
   s->forward.x_forwarded_proto = cfg.proxy.x_forwarded_proto;
   s->forward.via = cfg.proxy.via;

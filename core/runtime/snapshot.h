@@ -30,6 +30,9 @@ struct Snapshot {
   bool owns_access_fd = false;
   uint64_t generation_id = 0;
   std::vector<uint32_t> backend_series;  // metric series of each backend
+  // Exchanges are counted only when something can read the counts (an
+  // admin listener is configured): with none, metrics cost nothing.
+  bool count_exchanges = false;
 
   ~Snapshot();
   int listener_index(const std::string& bind_text) const;
