@@ -18,6 +18,11 @@ void WorkerState::adopt(std::shared_ptr<const runtime::Snapshot> snap,
   for (ListenHandle* h : listeners_) {
     if (!h->closing && snapshot_->listener_index(h->bind_text) < 0) close_listener(h);
   }
+  if (!spare_fd_watched_ && !new_fds.empty()) {
+    // Listening handles exist from here on, and with them libuv's spare fd.
+    spare_fd_watched_ = true;
+    spare_fd_.start(ctx_.worker->loop(), [this] { accept_failed("a client listener", UV_EMFILE); });
+  }
   std::vector<NewListener> fresh;
   for (const auto& [bind, fd] : new_fds) {
     auto* h = new ListenHandle();
@@ -150,6 +155,7 @@ void WorkerState::conn_closed(downstream::ClientConn* c) {
 void WorkerState::drain() {
   if (ctx_.draining) return;
   ctx_.draining = true;
+  spare_fd_.stop();
   for (ListenHandle* h : std::vector<ListenHandle*>(listeners_)) close_listener(h);
   for (downstream::ClientConn* c : std::vector<downstream::ClientConn*>(conns_)) c->on_drain();
   ctx_.pool.drain([this] { maybe_finish_drain(); });

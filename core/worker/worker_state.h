@@ -13,6 +13,7 @@
 #include "module_loader/handles.h"
 #include "runtime/snapshot.h"
 #include "runtime/worker_context.h"
+#include "worker/spare_fd_watch.h"
 
 namespace gantry::worker {
 
@@ -65,6 +66,8 @@ class WorkerState final : public downstream::ConnList {
   // node per connection.
   std::vector<downstream::ClientConn*> conns_;
   bool stopped_ = false;
+  SpareFdWatch spare_fd_;
+  bool spare_fd_watched_ = false;
   uint64_t accept_failures_unlogged_ = 0;
   uint64_t last_accept_log_ms_ = 0;
   std::function<void()> on_stopped_;

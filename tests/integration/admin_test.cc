@@ -394,7 +394,7 @@ TEST_F(AdminTest, StatusPageDrainsAServerInTheBrowser) {
   std::cout << "screenshot: " << shot << "\n";
 }
 
-TEST_F(AdminTest, DISABLED_AcceptFailuresAreLoggedAndCounted) {
+TEST_F(AdminTest, AcceptFailuresAreLoggedAndCounted) {
   GANTRY_REQUIRE_TOOL("prlimit", "util-linux");
   RecordingBackend a;
   ASSERT_TRUE(a.start());
