@@ -25,7 +25,8 @@ void usage(FILE* out) {
                "                     [--write-systemd FILE]\n"
                "                               check kernel settings for a proxy\n"
                "       gantry -v               print the version\n"
-               "signals: HUP reloads the configuration; TERM, QUIT, INT drain and exit\n");
+               "signals: HUP reloads the configuration; USR1 reopens the access log file;\n"
+               "         TERM, QUIT, INT drain and exit\n");
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "server/server.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -49,7 +50,9 @@ int Server::run() {
   uv_signal_init(&loop_, &sig_term_);
   uv_signal_init(&loop_, &sig_int_);
   uv_signal_init(&loop_, &sig_quit_);
-  for (uv_signal_t* s : {&sig_hup_, &sig_term_, &sig_int_, &sig_quit_}) s->data = this;
+  uv_signal_init(&loop_, &sig_usr1_);
+  for (uv_signal_t* s : {&sig_hup_, &sig_term_, &sig_int_, &sig_quit_, &sig_usr1_}) s->data = this;
+  uv_signal_start(&sig_usr1_, on_signal, SIGUSR1);
   uv_signal_start(&sig_hup_, on_signal, SIGHUP);
   uv_signal_start(&sig_term_, on_signal, SIGTERM);
   uv_signal_start(&sig_int_, on_signal, SIGINT);
@@ -88,12 +91,38 @@ void Server::on_signal(uv_signal_t* h, int signum) {
   auto* self = static_cast<Server*>(h->data);
   if (signum == SIGHUP) {
     self->reload();
+  } else if (signum == SIGUSR1) {
+    self->reopen_logs();
   } else {
     self->begin_shutdown(strsignal(signum));
   }
 }
 
 void Server::reload() { reload_now(); }
+
+// For logrotate: the access log file is opened again under its name and
+// put in place of the old descriptor with dup2, so workers go on writing to
+// the same descriptor number and no line is split between the files.
+void Server::reopen_logs() {
+  const runtime::Snapshot& s = *current_;
+  if (!s.owns_access_fd) {
+    GLOG_INFO("SIGUSR1: no access log file to reopen");
+    return;
+  }
+  std::string path = s.cfg->access_log;
+  if (path[0] != '/') path = s.cfg->dir + "/" + path;
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    GLOG_ERROR("SIGUSR1: cannot reopen access log '%s': %s; still writing to the old file",
+               path.c_str(), std::strerror(errno));
+    return;
+  }
+  if (::dup3(fd, s.access_fd, O_CLOEXEC) < 0)
+    GLOG_ERROR("SIGUSR1: cannot reopen access log '%s': %s", path.c_str(), std::strerror(errno));
+  else
+    GLOG_INFO("SIGUSR1: access log %s reopened", path.c_str());
+  ::close(fd);
+}
 
 admin::ReloadResult Server::reload_now() {
   admin::ReloadResult res;
@@ -303,7 +332,7 @@ void Server::begin_shutdown(const char* why) {
 }
 
 void Server::close_main_handles() {
-  for (uv_signal_t* s : {&sig_hup_, &sig_term_, &sig_int_, &sig_quit_})
+  for (uv_signal_t* s : {&sig_hup_, &sig_term_, &sig_int_, &sig_quit_, &sig_usr1_})
     uv_close(reinterpret_cast<uv_handle_t*>(s), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&deadline_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&main_queue_), nullptr);

@@ -41,6 +41,7 @@ class Server final : public admin::Controller {
   bool apply_config(bool initial);
   void restart_health_checks();
   void reload();
+  void reopen_logs();
   void begin_shutdown(const char* why);
   void worker_stopped();
   void close_main_handles();
@@ -48,7 +49,7 @@ class Server final : public admin::Controller {
 
   std::string config_path_;
   uv_loop_t loop_;
-  uv_signal_t sig_hup_, sig_term_, sig_int_, sig_quit_;
+  uv_signal_t sig_hup_, sig_term_, sig_int_, sig_quit_, sig_usr1_;
   uv_async_t main_queue_;
   uv_timer_t deadline_;
   std::vector<std::unique_ptr<loop::Worker>> workers_;

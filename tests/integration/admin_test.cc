@@ -450,5 +450,34 @@ TEST_F(AdminTest, RequestReapedWith408IsLoggedWithAnEmptyMethod) {
   EXPECT_NE(line.find("client_timeout"), std::string::npos) << line;
 }
 
+TEST_F(AdminTest, AccessLogIsReopenedOnSigusr1) {
+  // What logrotate does: move the file away, then SIGUSR1; lines after the
+  // signal go to a new file under the configured name.
+  RecordingBackend a;
+  ASSERT_TRUE(a.start());
+  std::string cfg = proxy_config_template({a.address()}, "");
+  std::string log = tmp().file("access.log");
+  cfg.replace(cfg.find("access = \"stdout\""), std::string("access = \"stdout\"").size(),
+              "access = \"" + log + "\"");
+  ASSERT_TRUE(start_gantry(write_config(cfg)));
+  ASSERT_TRUE(exchange(port(), get_request("/before-rotation")).ok());
+  auto wait_for = [](const std::string& file, const std::string& needle) {
+    for (int i = 0; i < 100; ++i) {
+      if (read_file(file).find(needle) != std::string::npos) return true;
+      std::this_thread::sleep_for(50ms);
+    }
+    return false;
+  };
+  ASSERT_TRUE(wait_for(log, "/before-rotation"));
+  std::filesystem::rename(log, log + ".1");
+  ASSERT_TRUE(gantry().signal(SIGUSR1));
+  ASSERT_TRUE(gantry().wait_for_output("access log " + log + " reopened", 5s)) << gantry().output();
+  ASSERT_TRUE(exchange(port(), get_request("/after-rotation")).ok());
+  EXPECT_TRUE(wait_for(log, "/after-rotation")) << read_file(log);
+  EXPECT_EQ(read_file(log).find("/before-rotation"), std::string::npos);
+  EXPECT_EQ(read_file(log + ".1").find("/after-rotation"), std::string::npos);
+  EXPECT_NE(read_file(log + ".1").find("/before-rotation"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace gantry::itest
