@@ -450,6 +450,41 @@ TEST_F(AdminTest, RequestReapedWith408IsLoggedWithAnEmptyMethod) {
   EXPECT_NE(line.find("client_timeout"), std::string::npos) << line;
 }
 
+TEST_F(AdminTest, UnixSocketAdminListener) {
+  RecordingBackend a;
+  ASSERT_TRUE(a.start());
+  std::string sock = tmp().file("admin.sock");
+  std::ofstream(tmp().file("token")) << kToken;
+  ASSERT_TRUE(start_gantry(write_proxy_config(
+      {a.address()}, "[admin]\nbind = \"" + sock + "\"\ntoken_file = \"token\"\n")));
+  ASSERT_TRUE(gantry().wait_for_output("admin listener on " + sock, 10s)) << gantry().output();
+  ASSERT_TRUE(exchange(port(), get_request("/u")).ok());
+  CurlResult m = run_curl({"--unix-socket", sock, "http://admin/metrics"}, tmp().path());
+  ASSERT_EQ(m.http_code, 200) << m.error;
+  EXPECT_NE(m.body.find("gantry_backend_requests_total{backend=\"web\",code=\"2xx\"} 1"),
+            std::string::npos) << m.body;
+  CurlResult refused = run_curl({"--unix-socket", sock, "-X", "POST", "--data", R"({"weight": 2})",
+                                 "http://admin/api/backends/web/servers/" + a.address() + "/weight"},
+                                tmp().path());
+  EXPECT_EQ(refused.http_code, 401);
+  CurlResult ok = run_curl({"--unix-socket", sock, "-X", "POST", "--data", R"({"weight": 2})", "-H",
+                            std::string("Authorization: Bearer ") + kToken,
+                            "http://admin/api/backends/web/servers/" + a.address() + "/weight"},
+                           tmp().path());
+  EXPECT_EQ(ok.http_code, 200) << ok.body;
+  // Oversized requests are refused, not buffered.
+  std::string big(20000, 'x');
+  CurlResult huge = run_curl({"--unix-socket", sock, "-X", "POST", "--data", big, "-H",
+                              std::string("Authorization: Bearer ") + kToken,
+                              "http://admin/api/reload"},
+                             tmp().path());
+  EXPECT_EQ(huge.http_code, 413) << huge.body;
+  CurlResult long_head = run_curl({"--unix-socket", sock, "-H", "X-Big: " + std::string(9000, 'y'),
+                                   "http://admin/metrics"},
+                                  tmp().path());
+  EXPECT_EQ(long_head.http_code, 431) << long_head.body;
+}
+
 TEST_F(AdminTest, AccessLogIsReopenedOnSigusr1) {
   // What logrotate does: move the file away, then SIGUSR1; lines after the
   // signal go to a new file under the configured name.
