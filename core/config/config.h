@@ -163,6 +163,7 @@ struct Config {
   uint32_t workers = 0;  // resolved: never 0
   uint64_t shutdown_timeout = 30000;
   std::string access_log = "stdout";  // "stdout", "stderr", "off" or a path
+  std::string access_format = "text";  // "text" or "json" (one JSON object per line)
   std::string error_log_level = "info";
   std::string modules_dir;
   Timeouts timeouts;

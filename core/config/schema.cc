@@ -20,6 +20,7 @@ constexpr Range kTimeout{0, 24 * kHour};
 constexpr Range kNonEmpty{1, kNoLimit};
 
 constexpr std::string_view kLevels[] = {"debug", "info", "warn", "error"};
+constexpr std::string_view kAccessFormats[] = {"text", "json"};
 constexpr std::string_view kBalances[] = {"roundrobin", "source", "cookie"};
 static_assert(static_cast<int>(Balance::kRoundRobin) == 0 &&
                   static_cast<int>(Balance::kSourceHash) == 1 &&
@@ -32,6 +33,13 @@ constexpr Key<Config> kLogKeys[] = {
      reader(read_access_log)},
     {{"level", Type::kEnum, lit(R"("info")"), "Error log level.", {}, names(kLevels)},
      field<&Config::error_log_level>},
+    {{"format",
+      Type::kEnum,
+      lit(R"("text")"),
+      "Access log lines: `text` (one line of fields) or `json` (one JSON object per line).",
+      {},
+      names(kAccessFormats)},
+     field<&Config::access_format>},
 };
 constexpr Table<Config> kLog = table("log", kLogKeys);
 

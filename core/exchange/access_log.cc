@@ -6,6 +6,8 @@
 #include <ctime>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 namespace gantry::exchange {
 namespace {
 
@@ -79,6 +81,44 @@ void write_access_line(int fd, const AccessRecord& r) {
     line += ' ';
     append_sanitized(line, r.notes);
   }
+  line += '\n';
+  ssize_t w = ::write(fd, line.data(), line.size());
+  (void)w;
+}
+
+void write_access_json(int fd, const AccessRecord& r) {
+  char ts[40];
+  timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  tm tmv;
+  gmtime_r(&now.tv_sec, &tmv);
+  std::snprintf(ts, sizeof ts, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tmv.tm_year + 1900,
+                tmv.tm_mon + 1, tmv.tm_mday, tmv.tm_hour, tmv.tm_min, tmv.tm_sec,
+                now.tv_nsec / 1000000);
+  auto ms = [](int64_t us) -> nlohmann::json {
+    if (us < 0) return nullptr;
+    return static_cast<double>(us) / 1000.0;
+  };
+  auto str = [](std::string_view v) { return std::string(v); };
+  nlohmann::json j = {{"time", ts},
+                      {"client", str(r.client)},
+                      {"method", str(r.method)},
+                      {"target", str(r.target)},
+                      {"status", r.status},
+                      {"bytes_in", r.bytes_in},
+                      {"bytes_out", r.bytes_out},
+                      {"backend", str(r.backend)},
+                      {"server", str(r.server)},
+                      {"t_head_ms", ms(r.t_head)},
+                      {"t_connect_ms", ms(r.t_connect)},
+                      {"t_response_ms", ms(r.t_response)},
+                      {"t_total_ms", ms(r.t_total)},
+                      {"termination", str(r.termination)},
+                      {"upgraded", r.upgraded},
+                      {"reused", r.reused},
+                      {"notes", str(r.notes)}};
+  // Targets come from the network: replace invalid UTF-8 rather than throw.
+  std::string line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   line += '\n';
   ssize_t w = ::write(fd, line.data(), line.size());
   (void)w;

@@ -19,6 +19,12 @@ struct AccessRecord {
 // One line, one write(2): client "METHOD target" status bytes_in bytes_out
 // backend/server timings(head/connect/response/total, ms) termination notes.
 void write_access_line(int fd, const AccessRecord& r);
+// The same fields as one JSON object per line ([log] format = "json"):
+// time, client, method, target, status, bytes_in, bytes_out, backend,
+// server, t_head_ms, t_connect_ms, t_response_ms, t_total_ms (null when not
+// reached), termination, upgraded, reused, notes. Bytes that are not UTF-8
+// become U+FFFD.
+void write_access_json(int fd, const AccessRecord& r);
 gantry_log_record_t to_log_record(const AccessRecord& r);
 
 }  // namespace gantry::exchange

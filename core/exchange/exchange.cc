@@ -21,7 +21,8 @@ LogContext Exchange::log_context() {
   uint32_t bs = backend_ >= 0 ? snap_.backend_series[backend_] : metrics::kNoSeries;
   return {method(), target(),      route_backend(),
           down_,    snap_.access_fd, &hooks_,
-          this,     snap_.count_exchanges ? &wc_.metrics : nullptr, bs};
+          this,     snap_.count_exchanges ? &wc_.metrics : nullptr, bs,
+          snap_.access_json};
 }
 
 Exchange::~Exchange() {

@@ -69,7 +69,8 @@ void emit_log(const ExchangeRecord& r, const LogContext& c) {
   if (!notes.empty() && !r.notes.empty()) notes += ' ';
   notes += r.notes;
   a.notes = notes;
-  write_access_line(c.access_fd, a);
+  if (c.access_json) write_access_json(c.access_fd, a);
+  else write_access_line(c.access_fd, a);
 }
 
 }  // namespace gantry::exchange

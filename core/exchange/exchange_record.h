@@ -43,6 +43,7 @@ struct LogContext {
   gantry_stream_t* stream = nullptr;
   metrics::WorkerMetrics* metrics = nullptr;
   uint32_t backend_series = UINT32_MAX;
+  bool access_json = false;  // JSON lines instead of text
 };
 
 // Runs the modules' log hooks, then writes the access-log line (if on).

@@ -27,6 +27,7 @@ struct Snapshot {
   uint32_t workers = 0;
   http::ForwardOptions forward;  // [proxy]
   int access_fd = -1;  // -1: access log off
+  bool access_json = false;  // [log] format = "json"
   bool owns_access_fd = false;
   uint64_t generation_id = 0;
   std::vector<uint32_t> backend_series;  // metric series of each backend

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <map>
 #include <regex>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -483,6 +484,34 @@ TEST_F(AdminTest, UnixSocketAdminListener) {
                                    "http://admin/metrics"},
                                   tmp().path());
   EXPECT_EQ(long_head.http_code, 431) << long_head.body;
+}
+
+TEST_F(AdminTest, AccessLogAsJsonLines) {
+  RecordingBackend a;
+  ASSERT_TRUE(a.start());
+  std::string cfg = proxy_config_template({a.address()}, "");
+  cfg.replace(cfg.find("[log]\n"), 6, "[log]\nformat = \"json\"\n");
+  ASSERT_TRUE(start_gantry(write_config(cfg)));
+  ASSERT_TRUE(exchange(port(), get_request("/json?q=1")).ok());
+  // Bytes that are not UTF-8 (refused with 400) still make valid JSON.
+  ASSERT_TRUE(exchange(port(), get_request("/bad?q=\xff")).ok());
+  ASSERT_TRUE(gantry().wait_for_output("\"bad_request\"", 5s)) << gantry().output();
+  std::vector<json> lines;
+  std::istringstream in(gantry().stdout_text());
+  for (std::string l; std::getline(in, l);)
+    if (l.rfind("{", 0) == 0) lines.push_back(json::parse(l, nullptr, false));
+  ASSERT_EQ(lines.size(), 2u) << gantry().stdout_text();
+  const json& j = lines[0];
+  ASSERT_TRUE(j.is_object());
+  EXPECT_EQ(j["method"], "GET");
+  EXPECT_EQ(j["target"], "/json?q=1");
+  EXPECT_EQ(j["status"], 200);
+  EXPECT_EQ(j["backend"], "web");
+  EXPECT_EQ(j["server"], a.address());
+  EXPECT_EQ(j["termination"], "ok");
+  EXPECT_TRUE(j["t_total_ms"].is_number());
+  ASSERT_TRUE(lines[1].is_object()) << gantry().stdout_text();
+  EXPECT_EQ(lines[1]["status"], 400);
 }
 
 TEST_F(AdminTest, AccessLogIsReopenedOnSigusr1) {
