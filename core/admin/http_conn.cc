@@ -107,9 +107,9 @@ int HttpConn::on_head(http::Head& head) {
 }
 
 void HttpConn::on_body(const char* p, size_t n) {
+  if (phase_ != Phase::kReading) return;  // already refused
   // Chunked bodies have no length up front: stop at the limit.
   if (req_.body.size() + n > kMaxRequestBody) {
-    phase_ = Phase::kHandling;
     send({413, "text/plain", "request body too large\n"});
     return;
   }
