@@ -21,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/harness.h"
+#include "harness/websocket_peers.h"
 
 namespace gantry::itest {
 namespace {
@@ -484,6 +485,42 @@ TEST_F(AdminTest, UnixSocketAdminListener) {
                                    "http://admin/metrics"},
                                   tmp().path());
   EXPECT_EQ(long_head.http_code, 431) << long_head.body;
+}
+
+TEST_F(AdminTest, WebSocketTunnelsAreCountedOpenAndClosed) {
+  WsEchoServer echo;
+  ASSERT_TRUE(echo.start());
+  admin_port_ = free_port();
+  std::string cfg = websocket_proxy_config(
+      echo.address(), "", "[admin]\nbind = \"127.0.0.1:" + std::to_string(admin_port_) + "\"\n");
+  std::string path = write_config(cfg);
+  release_port(admin_port_);
+  ASSERT_TRUE(start_gantry(path));
+  ASSERT_TRUE(gantry().wait_for_output("admin listener on", 10s)) << gantry().output();
+  auto gauge = [&](const std::string& name) -> long long {
+    std::string body = run_curl({admin_url("/metrics")}, tmp().path()).body;
+    std::smatch m;
+    if (!std::regex_search(body, m, std::regex("\n" + name + " (\\d+)"))) return -1;
+    return std::stoll(m[1]);
+  };
+  EXPECT_EQ(gauge("gantry_tunnels_open"), 0);
+  {
+    WsClient c;
+    ASSERT_TRUE(c.connect(port()));
+    ASSERT_EQ(c.handshake().status, 101);
+    ASSERT_TRUE(c.send_frame(0x1, "hello"));
+    ASSERT_EQ(c.next().payload, "hello");
+    EXPECT_EQ(gauge("gantry_tunnels_open"), 1);
+    EXPECT_EQ(gauge("gantry_tunnels_total"), 1);
+    c.close();
+  }
+  long long open = -1;
+  for (int i = 0; i < 100 && open != 0; ++i) {
+    open = gauge("gantry_tunnels_open");
+    if (open != 0) std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_EQ(open, 0);
+  EXPECT_EQ(gauge("gantry_tunnels_total"), 1);
 }
 
 TEST_F(AdminTest, AccessLogAsJsonLines) {
