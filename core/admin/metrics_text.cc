@@ -86,13 +86,24 @@ std::string render_metrics(const metrics::WorkerMetrics& summed, const runtime::
   metrics::WorkerMetrics sum = summed;
   if (sum.series.size() < names.size()) sum.series.resize(names.size());
   // Series of backends, then of servers: each family's lines stay together.
-  std::vector<size_t> backends, servers;
+  std::vector<size_t> listeners, backends, servers;
   for (size_t i = 0; i < names.size() && i < sum.series.size(); ++i)
-    (names[i].second.empty() ? backends : servers).push_back(i);
+    (names[i].first.empty() ? listeners : names[i].second.empty() ? backends : servers).push_back(i);
 
   o.header("gantry_requests_total", "counter", "Requests answered, by status class.");
   for (int c = 0; c < metrics::kClasses; ++c)
     o.line("gantry_requests_total", std::string("code=\"") + kClassNames[c] + "\"", sum.requests[c]);
+
+  o.header("gantry_listener_requests_total", "counter", "Requests on the listener, by status class.");
+  for (size_t i : listeners)
+    for (int c = 0; c < metrics::kClasses; ++c)
+      o.line("gantry_listener_requests_total",
+             "listener=\"" + label_value(names[i].second) + "\",code=\"" + kClassNames[c] + "\"",
+             sum.series[i].requests[c]);
+  o.header("gantry_listener_bytes_out_total", "counter", "Bytes sent to clients of the listener.");
+  for (size_t i : listeners)
+    o.line("gantry_listener_bytes_out_total", "listener=\"" + label_value(names[i].second) + "\"",
+           sum.series[i].bytes_out);
 
   struct Family {
     const char* prefix;

@@ -22,7 +22,11 @@ LogContext Exchange::log_context() {
   return {method(), target(),      route_backend(),
           down_,    snap_.access_fd, &hooks_,
           this,     snap_.count_exchanges ? &wc_.metrics : nullptr, bs,
-          snap_.access_json};
+          snap_.access_json,
+          down_->client().listener >= 0 &&
+                  static_cast<size_t>(down_->client().listener) < snap_.listener_series.size()
+              ? snap_.listener_series[down_->client().listener]
+              : metrics::kNoSeries};
 }
 
 Exchange::~Exchange() {

@@ -35,6 +35,7 @@ void emit_log(const ExchangeRecord& r, const LogContext& c) {
     metrics::ExchangeFacts f;
     f.status = r.status;
     f.backend_series = c.backend_series;
+    f.listener_series = c.listener_series;
     f.server_series = r.server_series;
     f.bytes_in = static_cast<uint64_t>(r.bytes_in);
     f.bytes_out = c.down->bytes_sent() - r.bytes_out_start;

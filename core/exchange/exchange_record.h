@@ -44,6 +44,7 @@ struct LogContext {
   metrics::WorkerMetrics* metrics = nullptr;
   uint32_t backend_series = UINT32_MAX;
   bool access_json = false;  // JSON lines instead of text
+  uint32_t listener_series = UINT32_MAX;
 };
 
 // Runs the modules' log hooks, then writes the access-log line (if on).

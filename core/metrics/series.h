@@ -16,6 +16,8 @@ namespace gantry::metrics {
 constexpr uint32_t kMaxSeries = 4096;
 
 uint32_t series_id(std::string_view backend, std::string_view server);
+// A listener's series is ("", listener name): backend names are never empty.
+inline uint32_t listener_series_id(std::string_view listener) { return series_id("", listener); }
 // (backend, server) by id, for rendering.
 std::vector<std::pair<std::string, std::string>> series_names();
 

@@ -56,6 +56,7 @@ void count_into(SeriesCounters& s, int cls, const ExchangeFacts& f) {
 void count_exchange(WorkerMetrics& m, const ExchangeFacts& f) {
   int cls = status_class(f.status);
   if (cls >= 0) ++m.requests[cls];
+  if (f.listener_series != kNoSeries) count_into(m.at(f.listener_series), cls, f);
   if (f.backend_series != kNoSeries) count_into(m.at(f.backend_series), cls, f);
   if (f.server_series != kNoSeries) count_into(m.at(f.server_series), cls, f);
 }

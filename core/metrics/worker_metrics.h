@@ -59,7 +59,7 @@ struct WorkerMetrics {
 constexpr uint32_t kNoSeries = UINT32_MAX;
 struct ExchangeFacts {
   int status = 0;
-  uint32_t backend_series = kNoSeries, server_series = kNoSeries;
+  uint32_t listener_series = kNoSeries, backend_series = kNoSeries, server_series = kNoSeries;
   uint64_t bytes_in = 0, bytes_out = 0;
   int64_t t_connect = -1, t_first_byte = -1, t_total = -1;  // microseconds
 };

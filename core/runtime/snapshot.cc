@@ -83,6 +83,8 @@ Result<std::shared_ptr<const Snapshot>> make_snapshot(std::shared_ptr<modules::G
     s->servers.push_back(std::move(set));
   }
   s->count_exchanges = !cfg.admin.bind.empty();
+  for (const config::Listener& l : cfg.listeners)
+    s->listener_series.push_back(metrics::listener_series_id(l.name));
   s->access_json = cfg.access_format == "json";
   s->forward.x_forwarded_for = cfg.proxy.x_forwarded_for;
   s->forward.x_forwarded_proto = cfg.proxy.x_forwarded_proto;

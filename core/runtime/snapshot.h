@@ -30,7 +30,8 @@ struct Snapshot {
   bool access_json = false;  // [log] format = "json"
   bool owns_access_fd = false;
   uint64_t generation_id = 0;
-  std::vector<uint32_t> backend_series;  // metric series of each backend
+  std::vector<uint32_t> backend_series;   // metric series of each backend
+  std::vector<uint32_t> listener_series;  // ... and of each listener
   // Exchanges are counted only when something can read the counts (an
   // admin listener is configured): with none, metrics cost nothing.
   bool count_exchanges = false;

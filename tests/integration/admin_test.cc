@@ -181,7 +181,8 @@ TEST_F(AdminTest, MetricsTextHasEveryFamilyWithTypes) {
   CurlResult m = run_curl({"-i", admin_url("/metrics")}, tmp().path());
   ASSERT_EQ(m.http_code, 200) << m.error;
   for (const char* family :
-       {"gantry_requests_total counter", "gantry_backend_requests_total counter",
+       {"gantry_requests_total counter", "gantry_listener_requests_total counter",
+       "gantry_listener_bytes_out_total counter", "gantry_backend_requests_total counter",
         "gantry_server_requests_total counter", "gantry_backend_bytes_in_total counter",
         "gantry_server_bytes_out_total counter", "gantry_server_connect_seconds histogram",
         "gantry_server_first_byte_seconds histogram", "gantry_backend_total_seconds histogram",
@@ -195,6 +196,10 @@ TEST_F(AdminTest, MetricsTextHasEveryFamilyWithTypes) {
     EXPECT_NE(m.body.find(std::string("# TYPE ") + family), std::string::npos) << family;
   }
   EXPECT_NE(m.body.find("gantry_server_total_seconds_bucket{backend=\"web\",server=\"a\",le=\"+Inf\"} 1"),
+            std::string::npos)
+      << m.body;
+  EXPECT_NE(m.body.find("gantry_listener_requests_total{listener=\"127.0.0.1:" +
+                        std::to_string(port()) + "\",code=\"2xx\"} 1"),
             std::string::npos)
       << m.body;
   // Every name documented in docs/metrics.md.
