@@ -38,6 +38,8 @@ struct Timeouts {
   uint64_t tunnel = 0;           // tunnel idle; 0 = off
   uint64_t client_fin = 30000;   // half-closed tunnel: time the other way may stay open
   uint64_t upstream_idle = 30000;  // pooled idle upstream connection lifetime
+  uint64_t per_try = 0;   // one attempt's wait for its response head; 0 = off
+  uint64_t request = 0;   // a request's whole wait for a response head, retries included; 0 = off
 };
 
 struct Limits {
@@ -95,6 +97,17 @@ struct HealthCheck {
   uint32_t fall = 3;
 };
 
+// What a failed attempt may be retried for (`retry_on`), as bits.
+enum RetryOn : uint32_t {
+  kRetryConnectFailure = 1u << 0,  // no connection could be made
+  kRetryEmptyResponse = 1u << 1,   // the connection died before any response byte
+  kRetryJunkResponse = 1u << 2,    // the response head was malformed
+  kRetryResponseTimeout = 1u << 3, // no response head within timeouts.per_try
+  kRetry502 = 1u << 4,
+  kRetry503 = 1u << 5,
+  kRetry504 = 1u << 6,
+};
+
 struct Backend {
   std::string name;
   std::vector<Server> servers;
@@ -103,6 +116,10 @@ struct Backend {
   uint32_t keepalive = 32;                // idle pooled connections per server per worker
   uint64_t connect_timeout = 0;           // 0: inherit Timeouts::connect
   uint64_t server_timeout = 0;            // 0: inherit Timeouts::server
+  uint32_t retries = 2;                   // attempts after the first
+  uint32_t retry_on = kRetryConnectFailure | kRetryEmptyResponse;
+  uint32_t retry_buffer = 65536;          // request body kept for a replay
+  uint32_t retry_budget = 20;             // retries in flight, % of active requests
   HealthCheck health;
   TlsRef tls;
   std::string tls_server_name;  // SNI sent to servers when tls is set

@@ -96,6 +96,36 @@ void read_health(const Value& v, Backend* be) {
   schema::apply(schema::kHealth, v.section(), v.cfg, &be->health);
 }
 
+void read_retry_on(const Value& v, Backend* be) {
+  static constexpr std::pair<std::string_view, uint32_t> kNames[] = {
+      {"connect-failure", kRetryConnectFailure}, {"empty-response", kRetryEmptyResponse},
+      {"junk-response", kRetryJunkResponse},     {"response-timeout", kRetryResponseTimeout},
+      {"502", kRetry502},                        {"503", kRetry503},
+      {"504", kRetry504}};
+  uint32_t bits = 0;
+  const toml::array& a = *v.node.as_array();
+  for (size_t j = 0; j < a.size(); ++j) {
+    const toml::node& n = *a.get(j);
+    std::string name;
+    if (const auto* s = n.as_string()) {
+      name = s->get();
+    } else if (const auto* i = n.as_integer()) {
+      name = std::to_string(i->get());
+    }
+    uint32_t bit = 0;
+    for (const auto& [k, b] : kNames) {
+      if (k == name) bit = b;
+    }
+    if (bit == 0) {
+      fail(n.source(), v.path + "[" + std::to_string(j) + "]",
+           "expected one of connect-failure, empty-response, junk-response, response-timeout, "
+           "502, 503, 504");
+    }
+    bits |= bit;
+  }
+  be->retry_on = bits;
+}
+
 void read_health_path(const Value& v, HealthCheck* h) {
   if (!v.text.empty() && v.text.front() != '/') {
     v.fail("must start with '/' (or be empty for TCP checks)");

@@ -35,6 +35,7 @@ void read_listener_tls(const Value& v, Listener* l);
 void read_backends(const Value& v, Config* cfg);
 void read_servers(const Value& v, Backend* be);
 void read_health(const Value& v, Backend* be);
+void read_retry_on(const Value& v, Backend* be);
 void read_health_path(const Value& v, HealthCheck* h);
 void read_backend_tls(const Value& v, Backend* be);
 

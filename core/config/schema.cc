@@ -61,6 +61,14 @@ constexpr Key<Timeouts> kTimeoutKeys[] = {
       "Lifetime of an idle pooled upstream connection; `0` = until the server closes it.",
       kTimeout},
      field<&Timeouts::upstream_idle>},
+    {{"per_try", Type::kDuration, lit("0"),
+      "One attempt's wait for its response head; over it the attempt fails as "
+      "`response-timeout` (retried if `retry_on` says so); `0` = off.", kTimeout},
+     field<&Timeouts::per_try>},
+    {{"request", Type::kDuration, lit("0"),
+      "Deadline for a response head, all attempts included: no retry starts after it, and "
+      "reaching it answers 504; `0` = off.", kTimeout},
+     field<&Timeouts::request>},
 };
 constexpr Table<Timeouts> kTimeouts = table("timeouts", kTimeoutKeys);
 
@@ -204,6 +212,21 @@ constexpr Key<Backend> kBackendKeys[] = {
     {{"server_timeout", Type::kDuration, lit("0"),
       "Overrides `timeouts.server` for this backend; `0` inherits.", kTimeout},
      field<&Backend::server_timeout>},
+    {{"retries", Type::kInt, lit("2"),
+      "Attempts after the first, each on another server when there is one.", Range{0, 10}},
+     field<&Backend::retries>},
+    {{"retry_on", Type::kArray, lit(R"(["connect-failure", "empty-response"])"),
+      "What is retried: `connect-failure`, `empty-response`, `junk-response`, "
+      "`response-timeout`, `502`, `503`, `504`."},
+     reader(read_retry_on)},
+    {{"retry_buffer", Type::kSize, lit(R"("64k")"),
+      "Request body kept to replay on a retry; a longer body is never retried.",
+      Range{0, 64 * kMiB}},
+     field<&Backend::retry_buffer>},
+    {{"retry_budget", Type::kInt, lit("20"),
+      "Retries in flight at most, as a percent of the backend's active requests per worker "
+      "(3 are always allowed).", Range{0, 100}},
+     field<&Backend::retry_budget>},
     {{"health", Type::kTable, kNoDefault, "Active health checks (the `backend.health.*` keys)."},
      reader(read_health)},
     {{"tls", Type::kTable, kNoDefault, "Re-encrypts to the servers (the `backend.tls.*` keys)."},

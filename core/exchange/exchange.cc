@@ -202,9 +202,20 @@ void Exchange::on_leg_data(const char* p, size_t n) {
       start_tunnel(p + used, n - used);
       return;
     case ResponseRelay::Fed::kError: {
+      if (retry_status_ != 0) {
+        int status = retry_status_;
+        retry_status_ = 0;
+        if (retry_response(upstream::Failure::kStatus, status)) return;
+        // No retry after all: the client gets the server's status.
+        leg_.drop();
+        on_leg_failed(status, "server_status");
+        return;
+      }
       const char* cause = http_->relay.error_cause();
       GLOG_WARN("backend %s server %s: malformed response (%s): %s", backend().name.c_str(),
                 leg_.server_name().c_str(), cause, http_->relay.error_reason());
+      if (phase_ != Phase::kRelaying && retry_response(upstream::Failure::kJunkResponse, 502))
+        return;
       leg_.drop();
       // A head composed but not yet sent is taken back: the client gets a
       // 502 rather than half a response.
@@ -215,7 +226,27 @@ void Exchange::on_leg_data(const char* p, size_t n) {
   }
 }
 
+// Whether the leg can try again for a response that is not passed on; the
+// relay then waits for the next server's response.
+bool Exchange::retry_response(upstream::Failure f, int status) {
+  if (!leg_.retry_response(f, status)) return false;
+  http_->relay.restart();
+  phase_ = Phase::kConnecting;
+  return true;
+}
+
 bool Exchange::on_response_head() {
+  // A status retry_on names is not passed on while another attempt may
+  // still answer: the relay refuses it, and on_leg_data retries.
+  int st = http_->resp.status;
+  if ((st == 502 && (backend().retry_on & config::kRetry502)) ||
+      (st == 503 && (backend().retry_on & config::kRetry503)) ||
+      (st == 504 && (backend().retry_on & config::kRetry504))) {
+    if (leg_.may_retry(st)) {
+      retry_status_ = st;
+      return false;
+    }
+  }
   if (!hooks_.response_headers(this)) return false;
   if (const upstream::Server* s = leg_.cookie_server()) {
     http::add_sticky_cookie(&http_->resp, http_->arena, backend().cookie_name, s->name);

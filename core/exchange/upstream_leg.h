@@ -39,7 +39,10 @@ class UpstreamLeg final : public upstream::UpstreamEvents {
  public:
   UpstreamLeg(LegOwner* owner, const runtime::Snapshot& snap, runtime::WorkerContext& wc,
               ExchangeRecord* record, gantry_stream_t* stream);
-  ~UpstreamLeg() override { drop(); }
+  ~UpstreamLeg() override {
+    drop();
+    leave_budget();
+  }
   UpstreamLeg(const UpstreamLeg&) = delete;
   UpstreamLeg& operator=(const UpstreamLeg&) = delete;
 
@@ -51,6 +54,15 @@ class UpstreamLeg final : public upstream::UpstreamEvents {
   const upstream::Server* cookie_server() const { return cookie_server_; }
   net::Conn* conn() const { return up_ != nullptr ? up_->conn() : nullptr; }
   const std::string& server_name() const { return up_->server_name(); }
+
+  // A response head the exchange has not passed on was bad (`f` is
+  // kJunkResponse) or has a status retry_on names (kStatus): true if another
+  // attempt started (the exchange waits for its response), false if the
+  // exchange must answer itself. The current connection is closed either way.
+  bool retry_response(upstream::Failure f, int status);
+  // Whether the policy would retry a response with `status` (retry_on,
+  // retries left, budget, a replayable request).
+  bool may_retry(int status) const;
 
   // The response is over: the connection goes back to the pool if it can.
   void release(bool reusable);
@@ -71,8 +83,20 @@ class UpstreamLeg final : public upstream::UpstreamEvents {
   void on_upstream_timeout() override;
   void on_upstream_drained() override { owner_->on_leg_drained(); }
 
-  bool attempt(std::shared_ptr<upstream::Server> server);
+  // Where the request stands in its backend's retry budget.
+  enum class Budget : uint8_t { kOut, kActive, kRetrying };
+
+  bool attempt(std::shared_ptr<upstream::Server> server, bool fresh = false);
   void retry_or_fail(upstream::Failure f, int status, const char* termination);
+  // Another attempt for failure `f`; false: none is left.
+  bool retry(upstream::Failure f, int status);
+  void give_up(int status, const char* termination);
+  void warn_server(const char* fmt, const char* what);
+  void enter_budget();
+  void leave_budget();
+  upstream::BalancerState& balancer() const { return snap_.balancers[wc_.index()][backend_]; }
+  bool past_deadline() const;
+  upstream::AttemptFacts facts(int status) const;
   void connected();
   void arm_server_timer();
   const config::Backend& backend() const { return snap_.cfg->backends[backend_]; }
@@ -89,6 +113,7 @@ class UpstreamLeg final : public upstream::UpstreamEvents {
   const upstream::Server* cookie_server_ = nullptr;
   std::vector<const upstream::Server*> tried_;  // this request's attempts, for redispatch
   Stage stage_ = Stage::kIdle;
+  Budget budget_ = Budget::kOut;
 };
 
 }  // namespace gantry::exchange

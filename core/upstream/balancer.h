@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "upstream/retry_policy.h"
 #include "upstream/server.h"
 
 namespace gantry::upstream {
@@ -27,6 +28,9 @@ class BalancerState {
   int pick(std::string_view key, const std::vector<const Server*>& avoid);
   // Index of the server named `name` if it can take a request pinned to it.
   int find_pinned(std::string_view name) const;
+
+  // This worker's retries against its requests to the backend.
+  RetryBudget budget;
 
  private:
   int pick_round_robin(const std::vector<const Server*>& avoid, uint64_t now);

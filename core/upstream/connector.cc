@@ -35,8 +35,8 @@ bool start_connect(UpstreamConn* u, const ConnectTarget& t, gantry_stream_t* str
 }  // namespace
 
 Acquired acquire(Pool& pool, const ConnectTarget& t, UpstreamEvents* user,
-                 gantry_stream_t* stream, size_t pending) {
-  if (UpstreamConn* idle = pool.take(*t.pool_key)) {
+                 gantry_stream_t* stream, size_t pending, bool fresh) {
+  if (UpstreamConn* idle = fresh ? nullptr : pool.take(*t.pool_key)) {
     idle->attach(user);
     return {idle, Acquired::How::kPooled};
   }

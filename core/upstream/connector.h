@@ -35,7 +35,8 @@ struct Acquired {
 };
 
 // `stream` and `pending` are what the modules' on_connect_upstream hooks see.
+// `fresh`: never an idle pooled connection (a retry after one died).
 Acquired acquire(Pool& pool, const ConnectTarget& t, UpstreamEvents* user,
-                 gantry_stream_t* stream, size_t pending);
+                 gantry_stream_t* stream, size_t pending, bool fresh = false);
 
 }  // namespace gantry::upstream

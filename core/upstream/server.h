@@ -61,7 +61,14 @@ struct Server {
   // What one worker counts for this server; written by that worker only.
   struct alignas(64) WorkerSlot {
     std::atomic<uint32_t> active{0};  // requests in flight to it
+    // Warnings about the server, collapsed: at most one line a second, which
+    // counts the ones left out. Only the owning worker touches these.
+    uint64_t warn_next_ms = 0;
+    uint32_t warn_suppressed = 0;
   };
+  // Whether worker `w` may log a warning about this server now; if so,
+  // *suppressed is how many were left out since the last one.
+  bool warn_due(uint32_t w, uint64_t now, uint32_t* suppressed);
   std::vector<WorkerSlot> per_worker;
 
  private:

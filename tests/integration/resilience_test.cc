@@ -1,0 +1,196 @@
+// Backends failing under load: retries to another server, what is never
+// replayed, retries on named statuses, and a failing server's warnings
+// collapsed.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <regex>
+#include <thread>
+
+#include "harness/harness.h"
+#include "harness/nginx_backend.h"
+
+namespace gantry::itest {
+namespace {
+
+using std::chrono::milliseconds;
+
+class ResilienceTest : public IntegrationTest {
+ protected:
+  std::string config(const std::vector<std::string>& servers, const std::string& backend_extra,
+                     int workers = 2) {
+    std::string list;
+    for (const auto& s : servers) list += (list.empty() ? "\"" : ", \"") + s + "\"";
+    return write_config("workers = " + std::to_string(workers) +
+                        "\nmodules_dir = \"{{MODULES_DIR}}\"\n"
+                        "\n[log]\naccess = \"stdout\"\nlevel = \"info\"\n"
+                        "\n[[listener]]\nbind = \"127.0.0.1:{{PORT}}\"\n"
+                        "\n[[backend]]\nname = \"web\"\nservers = [" +
+                        list + "]\n" + backend_extra);
+  }
+  std::string url(const std::string& path) {
+    return "http://127.0.0.1:" + std::to_string(port()) + path;
+  }
+};
+
+// One number out of wrk's report, 0 when the line is absent (wrk prints
+// "Non-2xx" and "Socket errors" only when there were some).
+long wrk_number(const std::string& out, const std::string& pattern) {
+  std::smatch m;
+  if (!std::regex_search(out, m, std::regex(pattern))) return 0;
+  return std::stol(m[1].str());
+}
+
+TEST_F(ResilienceTest, NoGetFailsWhenOneOfTwoBackendsIsKilledUnderLoad) {
+  GANTRY_REQUIRE_TOOL("wrk", "wrk");
+  NginxBackend a(tmp().file("nginx_a"));
+  NginxBackend b(tmp().file("nginx_b"));
+  for (NginxBackend* n : {&a, &b}) n->add_return("/ok", 200, "fine");
+  ASSERT_TRUE(a.start()) << a.error_log();
+  ASSERT_TRUE(b.start()) << b.error_log();
+  ASSERT_TRUE(start_gantry(config({a.address(), b.address()},
+                                  "[backend.health]\npath = \"/ok\"\ninterval = \"1s\"\n")));
+
+  RunResult load;
+  std::thread wrk([&] {
+    load = run_command({"wrk", "-t2", "-c16", "-d4s", url("/ok")}, tmp().path(),
+                       milliseconds(60000));
+  });
+  std::this_thread::sleep_for(milliseconds(1500));
+  ASSERT_EQ(::kill(a.pid(), SIGKILL), 0);
+  wrk.join();
+  ASSERT_TRUE(load.status.ok()) << load.out << load.err;
+  long requests = wrk_number(load.out, R"((\d+) requests in)");
+  EXPECT_GT(requests, 0) << load.out;
+  EXPECT_EQ(wrk_number(load.out, R"(Non-2xx or 3xx responses: (\d+))"), 0) << load.out;
+  EXPECT_EQ(wrk_number(load.out, R"(Socket errors: connect (\d+))"), 0) << load.out;
+  EXPECT_EQ(wrk_number(load.out, R"(Socket errors: connect \d+, read (\d+))"), 0) << load.out;
+  EXPECT_EQ(wrk_number(load.out, R"(Socket errors: connect \d+, read \d+, write (\d+))"), 0)
+      << load.out;
+  EXPECT_EQ(wrk_number(load.out, R"(timeout (\d+))"), 0) << load.out;
+  EXPECT_EQ(gantry().output().find(" 502 "), std::string::npos);
+}
+
+// A backend that reads a request and closes without answering.
+std::unique_ptr<RecordingBackend> closing_backend() {
+  auto b = std::make_unique<RecordingBackend>();
+  ScriptedResponse drop;
+  drop.close_immediately = true;
+  b->set_response(drop);
+  return b;
+}
+
+std::string post_request(size_t body_size) {
+  return "POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: " + std::to_string(body_size) +
+         "\r\n\r\n" + std::string(body_size, 'p');
+}
+
+size_t posts(const RecordingBackend& b) {
+  size_t n = 0;
+  for (const auto& r : b.requests()) n += r.method == "POST";
+  return n;
+}
+
+TEST_F(ResilienceTest, PostOverTheRetryBufferIs502AndSentOnce) {
+  auto dead = closing_backend();
+  ASSERT_TRUE(dead->start());
+  RecordingBackend live;
+  ASSERT_TRUE(live.start());
+  // The closing server first: a single worker's round robin starts there.
+  ASSERT_TRUE(start_gantry(config({dead->address(), live.address()},
+                                  "retry_buffer = \"1k\"\nretries = 3\n", 1)));
+  auto r = exchange(port(), post_request(8192), milliseconds(10000));
+  ASSERT_TRUE(r.ok()) << to_string(r.status);
+  EXPECT_EQ(r.response.status, 502);
+  EXPECT_EQ(posts(*dead), 1u);
+  EXPECT_EQ(posts(live), 0u);
+}
+
+TEST_F(ResilienceTest, PostWithinTheRetryBufferIsReplayedOnAnotherServer) {
+  auto dead = closing_backend();
+  ASSERT_TRUE(dead->start());
+  RecordingBackend live;
+  ASSERT_TRUE(live.start());
+  ASSERT_TRUE(start_gantry(config({dead->address(), live.address()},
+                                  "retry_buffer = \"16k\"\nretries = 3\n", 1)));
+  auto r = exchange(port(), post_request(8192), milliseconds(10000));
+  ASSERT_TRUE(r.ok()) << to_string(r.status);
+  EXPECT_EQ(r.response.status, 200);
+  EXPECT_EQ(posts(*dead), 1u);
+  ASSERT_EQ(posts(live), 1u);
+  EXPECT_EQ(live.requests().back().body, std::string(8192, 'p'));
+}
+
+TEST_F(ResilienceTest, OnlyServerIsRetriedOnANewConnection) {
+  auto dead = closing_backend();
+  ASSERT_TRUE(dead->start());
+  ASSERT_TRUE(start_gantry(config({dead->address()}, "retries = 2\n", 1)));
+  auto r = exchange(port(), get_request("/"), milliseconds(10000));
+  ASSERT_TRUE(r.ok()) << to_string(r.status);
+  EXPECT_EQ(r.response.status, 502);
+  EXPECT_EQ(dead->request_count(), 3u);
+}
+
+TEST_F(ResilienceTest, NamedStatusIsRetriedElsewhere) {
+  RecordingBackend busy;
+  ScriptedResponse unavailable;
+  unavailable.status = 503;
+  unavailable.body = "busy";
+  busy.set_response(unavailable);
+  ASSERT_TRUE(busy.start());
+  RecordingBackend live;
+  ASSERT_TRUE(live.start());
+  ASSERT_TRUE(start_gantry(
+      config({busy.address(), live.address()}, "retry_on = [\"connect-failure\", \"503\"]\n", 1)));
+  for (int i = 0; i < 6; ++i) {
+    auto r = exchange(port(), get_request("/page"), milliseconds(10000));
+    ASSERT_TRUE(r.ok()) << to_string(r.status);
+    EXPECT_EQ(r.response.status, 200) << "request " << i;
+  }
+  EXPECT_GE(busy.request_count(), 1u);
+}
+
+TEST_F(ResilienceTest, StatusNotNamedIsPassedOn) {
+  RecordingBackend busy;
+  ScriptedResponse unavailable;
+  unavailable.status = 503;
+  unavailable.body = "busy";
+  busy.set_response(unavailable);
+  ASSERT_TRUE(busy.start());
+  ASSERT_TRUE(start_gantry(config({busy.address()}, "", 1)));
+  auto r = exchange(port(), get_request("/page"), milliseconds(10000));
+  ASSERT_TRUE(r.ok()) << to_string(r.status);
+  EXPECT_EQ(r.response.status, 503);
+  EXPECT_EQ(r.response.body, "busy");
+  EXPECT_EQ(busy.request_count(), 1u);
+}
+
+size_t count(const std::string& text, const std::string& needle) {
+  size_t n = 0;
+  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+  return n;
+}
+
+TEST_F(ResilienceTest, RefusedConnectsAreRetriedAndTheirWarningsCollapsed) {
+  uint16_t nothing = free_port();
+  RecordingBackend live;
+  ASSERT_TRUE(live.start());
+  ASSERT_TRUE(start_gantry(
+      config({"127.0.0.1:" + std::to_string(nothing), live.address()}, "", 1)));
+  const int kRequests = 200;
+  for (int i = 0; i < kRequests; ++i) {
+    auto r = exchange(port(), get_request("/n"), milliseconds(10000));
+    ASSERT_TRUE(r.ok()) << to_string(r.status);
+    ASSERT_EQ(r.response.status, 200) << "request " << i;
+  }
+  ASSERT_TRUE(gantry().wait_for_output("connect failed"));
+  std::string out = gantry().output();
+  // Half the requests were sent to the refusing server first; its warnings
+  // come one a second at most, so far fewer lines than failures.
+  size_t lines = count(out, "connect failed");
+  EXPECT_GE(lines, 1u);
+  EXPECT_LT(lines, static_cast<size_t>(kRequests / 4)) << out;
+}
+
+}  // namespace
+}  // namespace gantry::itest
