@@ -108,6 +108,14 @@ enum RetryOn : uint32_t {
   kRetry504 = 1u << 6,
 };
 
+// Passive outlier detection ([backend.outlier]).
+struct Outlier {
+  uint32_t consecutive_5xx = 5;        // 0 = off
+  uint64_t base_ejection_time = 30000;  // x the number of ejections so far
+  uint64_t max_ejection_time = 300000;
+  uint32_t max_ejection_percent = 50;
+};
+
 struct Backend {
   std::string name;
   std::vector<Server> servers;
@@ -121,6 +129,7 @@ struct Backend {
   uint32_t retry_buffer = 65536;          // request body kept for a replay
   uint32_t retry_budget = 20;             // retries in flight, % of active requests
   HealthCheck health;
+  Outlier outlier;
   TlsRef tls;
   std::string tls_server_name;  // SNI sent to servers when tls is set
   std::vector<ScopeTable> module_scopes;

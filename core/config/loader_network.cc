@@ -126,6 +126,10 @@ void read_retry_on(const Value& v, Backend* be) {
   be->retry_on = bits;
 }
 
+void read_outlier(const Value& v, Backend* be) {
+  schema::apply(schema::kOutlier, v.section(), v.cfg, &be->outlier);
+}
+
 void read_health_path(const Value& v, HealthCheck* h) {
   if (!v.text.empty() && v.text.front() != '/') {
     v.fail("must start with '/' (or be empty for TCP checks)");

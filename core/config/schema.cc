@@ -176,6 +176,24 @@ constexpr Key<HealthCheck> kHealthKeys[] = {
 };
 constexpr Table<HealthCheck> kHealth = table("backend.health", kHealthKeys);
 
+constexpr Key<Outlier> kOutlierKeys[] = {
+    {{"consecutive_5xx", Type::kInt, lit("5"),
+      "Consecutive failures (5xx, connect failures, resets, bad heads, timeouts) that eject "
+      "a server; `0` = off.", Range{0, 100000}},
+     field<&Outlier::consecutive_5xx>},
+    {{"base_ejection_time", Type::kDuration, lit(R"("30s")"),
+      "Time out of rotation, times the number of the server's ejections so far.",
+      Range{100, kHour}},
+     field<&Outlier::base_ejection_time>},
+    {{"max_ejection_time", Type::kDuration, lit(R"("300s")"), "Cap on one ejection's length.",
+      Range{100, 24 * kHour}},
+     field<&Outlier::max_ejection_time>},
+    {{"max_ejection_percent", Type::kInt, lit("50"),
+      "Most of a backend's servers ejected at once, in percent of them (rounded down).", Range{0, 100}},
+     field<&Outlier::max_ejection_percent>},
+};
+constexpr Table<Outlier> kOutlier = table("backend.outlier", kOutlierKeys);
+
 constexpr Key<Backend> kBackendTlsKeys[] = {
     {{"provider", Type::kString, kRequired, "Transport name of a loaded module.", kNonEmpty},
      field<&Backend::tls, &TlsRef::provider>},
@@ -229,6 +247,9 @@ constexpr Key<Backend> kBackendKeys[] = {
      field<&Backend::retry_budget>},
     {{"health", Type::kTable, kNoDefault, "Active health checks (the `backend.health.*` keys)."},
      reader(read_health)},
+    {{"outlier", Type::kTable, kNoDefault,
+      "Passive outlier detection (the `backend.outlier.*` keys); on by default."},
+     reader(read_outlier)},
     {{"tls", Type::kTable, kNoDefault, "Re-encrypts to the servers (the `backend.tls.*` keys)."},
      reader(read_backend_tls)},
 };
@@ -314,7 +335,7 @@ TableDoc doc_of(const Table<T>& t) {
 std::vector<TableDoc> all_tables() {
   return {doc_of(kTop),     doc_of(kLog),    doc_of(kTimeouts), doc_of(kLimits),
           doc_of(kProxy),   doc_of(kModule), doc_of(kListener), doc_of(kListenerTls),
-          doc_of(kBackend), doc_of(kServer), doc_of(kHealth),   doc_of(kBackendTls),
+          doc_of(kBackend), doc_of(kServer), doc_of(kHealth),   doc_of(kOutlier), doc_of(kBackendTls),
           doc_of(kRoute),   doc_of(kRespond)};
 }
 

@@ -212,6 +212,7 @@ void Exchange::on_leg_data(const char* p, size_t n) {
         return;
       }
       const char* cause = http_->relay.error_cause();
+      leg_.observe(upstream::Outcome::kGatewayError, cause);
       GLOG_WARN("backend %s server %s: malformed response (%s): %s", backend().name.c_str(),
                 leg_.server_name().c_str(), cause, http_->relay.error_reason());
       if (phase_ != Phase::kRelaying && retry_response(upstream::Failure::kJunkResponse, 502))
@@ -239,6 +240,8 @@ bool Exchange::on_response_head() {
   // A status retry_on names is not passed on while another attempt may
   // still answer: the relay refuses it, and on_leg_data retries.
   int st = http_->resp.status;
+  leg_.observe(st >= 500 ? upstream::Outcome::kServerError : upstream::Outcome::kGood,
+               "5xx response");
   if ((st == 502 && (backend().retry_on & config::kRetry502)) ||
       (st == 503 && (backend().retry_on & config::kRetry503)) ||
       (st == 504 && (backend().retry_on & config::kRetry504))) {

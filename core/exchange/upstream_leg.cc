@@ -108,8 +108,13 @@ void UpstreamLeg::warn_server(const char* fmt, const char* what) {
   }
 }
 
+void UpstreamLeg::observe(upstream::Outcome o, const char* cause) {
+  if (server_ != nullptr) upstream::report_outcome(*server_, balancer().set(), backend(), o, cause);
+}
+
 void UpstreamLeg::on_upstream_connect_failed(int err) {
   warn_server("connect failed: ", uv_strerror(err));
+  observe(upstream::Outcome::kGatewayError, "connect_failed");
   // Idle connections to a server that refuses new ones are likely dead too:
   // a retry must not take one of them.
   wc_.pool.drop(*server_->target.pool_key);
@@ -122,16 +127,22 @@ void UpstreamLeg::on_upstream_error(int err) {
     // Closed or reset before any response byte: a pooled connection the
     // server dropped as it was reused, or a server that died.
     bool reused = up_->reused();
-    if (!reused) warn_server("closed before a response: ", uv_strerror(err));
+    if (!reused) {
+      warn_server("closed before a response: ", uv_strerror(err));
+      observe(upstream::Outcome::kGatewayError, termination);
+    }
     retry_or_fail(reused ? upstream::Failure::kReusedConnLost : upstream::Failure::kEmptyResponse,
                   502, termination);
     return;
   }
+  observe(upstream::Outcome::kGatewayError, termination);
   drop();
   give_up(502, termination);
 }
 
 void UpstreamLeg::on_upstream_timeout() {
+  observe(upstream::Outcome::kTimeout,
+          stage_ == Stage::kConnecting ? "connect_timeout" : "server_timeout");
   if (stage_ == Stage::kConnecting) {
     warn_server("connect timed out", "");
     retry_or_fail(upstream::Failure::kConnect, 504, "connect_timeout");

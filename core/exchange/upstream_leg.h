@@ -15,6 +15,7 @@
 #include "exchange/request_forwarder.h"
 #include "runtime/snapshot.h"
 #include "runtime/worker_context.h"
+#include "upstream/outlier.h"
 #include "upstream/retry_policy.h"
 #include "upstream/selector.h"
 #include "upstream/upstream_events.h"
@@ -60,6 +61,8 @@ class UpstreamLeg final : public upstream::UpstreamEvents {
   // attempt started (the exchange waits for its response), false if the
   // exchange must answer itself. The current connection is closed either way.
   bool retry_response(upstream::Failure f, int status);
+  // What the server's attempt came to, for passive outlier detection.
+  void observe(upstream::Outcome o, const char* cause);
   // Whether the policy would retry a response with `status` (retry_on,
   // retries left, budget, a replayable request).
   bool may_retry(int status) const;

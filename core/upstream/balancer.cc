@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "upstream/outlier.h"
+
 namespace gantry::upstream {
 namespace {
 
@@ -31,7 +33,10 @@ void BalancerState::adopt(std::shared_ptr<const ServerSet> set) {
 
 bool BalancerState::eligible(size_t i, const std::vector<const Server*>& avoid,
                              uint64_t now) const {
-  const Server* s = set_->servers[i].get();
+  Server* s = set_->servers[i].get();
+  // The first pick after an ejection's time is over logs the return.
+  if (s->ejection_open.load(std::memory_order_relaxed) && !s->ejected(now))
+    note_return(*s, backend_->name, "ejection time over");
   if (!s->takes_new(now) || s->weight() == 0) return false;
   return std::find(avoid.begin(), avoid.end(), s) == avoid.end();
 }

@@ -1,5 +1,7 @@
 #include "upstream/health.h"
 
+#include "upstream/outlier.h"
+
 #include <cstring>
 #include <string>
 
@@ -43,6 +45,11 @@ struct HealthChecker::Probe {
           h->set_healthy(true);
           GLOG_INFO("backend %s server %s is UP", t->backend->name.c_str(),
                     t->server->name.c_str());
+        }
+        // A passing check ends a passive ejection early.
+        if (t->ok_streak >= t->backend->health.rise && h->ejected(now_ms())) {
+          h->eject_until(0);
+          note_return(*h, t->backend->name, "an active check passed");
         }
       } else {
         t->ok_streak = 0;

@@ -40,8 +40,20 @@ struct Server {
   void set_healthy(bool up) { healthy_.store(up, std::memory_order_relaxed); }
   bool ejected(uint64_t now) const { return ejected_until_.load(std::memory_order_relaxed) > now; }
   void eject_until(uint64_t ms) { ejected_until_.store(ms, std::memory_order_relaxed); }
+  // Sets the ejection deadline if it is still `expected`; false if another
+  // thread changed it first.
+  bool eject_until_if(uint64_t expected, uint64_t ms) {
+    return ejected_until_.compare_exchange_strong(expected, ms, std::memory_order_relaxed);
+  }
   uint64_t ejected_until() const { return ejected_until_.load(std::memory_order_relaxed); }
   uint32_t weight() const { return weight_.load(std::memory_order_relaxed); }
+
+  // Passive outlier detection (upstream/outlier.h). Unlike the state above,
+  // workers write these, but only when a response fails, when an ejection
+  // starts and once when it ends: never on a request that went well.
+  std::atomic<uint32_t> consecutive_failures{0};
+  std::atomic<uint32_t> ejections{0};        // so far: each ejection lasts longer
+  std::atomic<bool> ejection_open{false};    // ejected, and its return not logged yet
   void set_weight(uint32_t w) { weight_.store(w, std::memory_order_relaxed); }
 
   // May take a request that is not pinned to it / one that is.

@@ -176,7 +176,8 @@ TEST_F(ResilienceTest, RefusedConnectsAreRetriedAndTheirWarningsCollapsed) {
   RecordingBackend live;
   ASSERT_TRUE(live.start());
   ASSERT_TRUE(start_gantry(
-      config({"127.0.0.1:" + std::to_string(nothing), live.address()}, "", 1)));
+      config({"127.0.0.1:" + std::to_string(nothing), live.address()},
+             "[backend.outlier]\nconsecutive_5xx = 0\n", 1)));  // never ejected: it keeps failing
   const int kRequests = 200;
   for (int i = 0; i < kRequests; ++i) {
     auto r = exchange(port(), get_request("/n"), milliseconds(10000));
@@ -190,6 +191,77 @@ TEST_F(ResilienceTest, RefusedConnectsAreRetriedAndTheirWarningsCollapsed) {
   size_t lines = count(out, "connect failed");
   EXPECT_GE(lines, 1u);
   EXPECT_LT(lines, static_cast<size_t>(kRequests / 4)) << out;
+}
+
+}  // namespace
+}  // namespace gantry::itest
+
+namespace gantry::itest {
+namespace {
+
+size_t page_requests(const RecordingBackend& b) {
+  size_t n = 0;
+  for (const auto& r : b.requests()) n += r.target == "/page";
+  return n;
+}
+
+TEST_F(ResilienceTest, EjectedServerGetsNoRequestsUntilItsEjectionEnds) {
+  RecordingBackend failing;
+  ScriptedResponse error;
+  error.status = 500;
+  failing.set_response(error);
+  ASSERT_TRUE(failing.start());
+  RecordingBackend live;
+  ASSERT_TRUE(live.start());
+  ASSERT_TRUE(start_gantry(config({failing.address(), live.address()},
+                                  "[backend.outlier]\nconsecutive_5xx = 3\n"
+                                  "base_ejection_time = \"2s\"\nmax_ejection_percent = 50\n",
+                                  1)));
+  // Round robin alternates: the failing server answers 500 three times.
+  int errors = 0;
+  for (int i = 0; i < 6; ++i) {
+    auto r = exchange(port(), get_request("/page"), milliseconds(10000));
+    ASSERT_TRUE(r.ok()) << to_string(r.status);
+    errors += r.response.status == 500;
+  }
+  EXPECT_EQ(errors, 3);
+  ASSERT_TRUE(gantry().wait_for_output("ejected for 2000ms"));
+  const size_t seen = page_requests(failing);
+  for (int i = 0; i < 20; ++i) {
+    auto r = exchange(port(), get_request("/page"), milliseconds(10000));
+    ASSERT_TRUE(r.ok()) << to_string(r.status);
+    EXPECT_EQ(r.response.status, 200) << "request " << i << " during the ejection";
+  }
+  // The 20 requests take far less than the 2 s ejection; had they not, the
+  // return line would be in the log before the check below.
+  if (gantry().output().find("returns from ejection") == std::string::npos) {
+    EXPECT_EQ(page_requests(failing), seen);
+  }
+  // Once its time is over it is picked again, and the return is logged.
+  auto deadline = std::chrono::steady_clock::now() + milliseconds(20000);
+  while (page_requests(failing) == seen && std::chrono::steady_clock::now() < deadline) {
+    auto r = exchange(port(), get_request("/page"), milliseconds(10000));
+    ASSERT_TRUE(r.ok());
+    std::this_thread::sleep_for(milliseconds(100));
+  }
+  EXPECT_GT(page_requests(failing), seen);
+  EXPECT_TRUE(gantry().wait_for_output("returns from ejection: ejection time over"));
+}
+
+TEST_F(ResilienceTest, LoneServerIsNotEjected) {
+  RecordingBackend failing;
+  ScriptedResponse error;
+  error.status = 500;
+  failing.set_response(error);
+  ASSERT_TRUE(failing.start());
+  ASSERT_TRUE(start_gantry(config({failing.address()}, "[backend.outlier]\nconsecutive_5xx = 2\n", 1)));
+  for (int i = 0; i < 6; ++i) {
+    auto r = exchange(port(), get_request("/page"), milliseconds(10000));
+    ASSERT_TRUE(r.ok()) << to_string(r.status);
+    EXPECT_EQ(r.response.status, 500);
+  }
+  EXPECT_EQ(page_requests(failing), 6u);
+  EXPECT_EQ(gantry().output().find("ejected for"), std::string::npos);
 }
 
 }  // namespace

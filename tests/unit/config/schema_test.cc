@@ -62,6 +62,11 @@ const std::map<std::string_view, Way>& ways() {
         {},
         "\n",
         "\n"}},
+      {"backend.outlier",
+       {backend + "name = \"web\"\nservers = [\"127.0.0.1:1\"]\n[backend.outlier]\n",
+        {},
+        "\n",
+        "\n"}},
       {"backend.tls",
        {backend + "name = \"web\"\nservers = [\"127.0.0.1:1\"]\n[backend.tls]\n",
         {{"provider", "\"p\""}},
@@ -301,10 +306,11 @@ TEST(SchemaTest, RangesFitTheirFieldsAndDefaultsMatchConfigH) {
   check_table(kBackend);
   check_table(kServer);
   check_table(kHealth);
+  check_table(kOutlier);
   check_table(kBackendTls);
   check_table(kRoute);
   check_table(kRespond);
-  EXPECT_EQ(all_tables().size(), 14u) << "a new table: add it above";
+  EXPECT_EQ(all_tables().size(), 15u) << "a new table: add it above";
 }
 
 TEST(SchemaTest, HostKeysComeFromListenerAndBackend) {
@@ -315,7 +321,7 @@ TEST(SchemaTest, HostKeysComeFromListenerAndBackend) {
       EXPECT_NE(std::find(keys.begin(), keys.end(), k.name), keys.end()) << k.name;
     }
   }
-  EXPECT_EQ(keys.size(), 11u);  // name is shared
+  EXPECT_EQ(keys.size(), 16u);  // name is shared
   EXPECT_EQ(tls_host_keys(false), std::vector<std::string>{"provider"});
   EXPECT_EQ(tls_host_keys(true), (std::vector<std::string>{"provider", "server_name"}));
 }
