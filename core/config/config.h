@@ -128,6 +128,9 @@ struct Backend {
   uint32_t retry_on = kRetryConnectFailure | kRetryEmptyResponse;
   uint32_t retry_buffer = 65536;          // request body kept for a replay
   uint32_t retry_budget = 20;             // retries in flight, % of active requests
+  uint32_t max_connections = 0;           // requests in flight per server; 0 = no limit
+  uint32_t max_queue = 256;               // requests waiting for a server, per worker
+  uint64_t queue_timeout = 5000;          // longest wait in that queue
   HealthCheck health;
   Outlier outlier;
   TlsRef tls;

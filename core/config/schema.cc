@@ -245,6 +245,18 @@ constexpr Key<Backend> kBackendKeys[] = {
       "Retries in flight at most, as a percent of the backend's active requests per worker "
       "(3 are always allowed).", Range{0, 100}},
      field<&Backend::retry_budget>},
+    {{"max_connections", Type::kInt, lit("0"),
+      "Requests in flight per server, shared evenly among workers (each gets at least 1); "
+      "`0` = no limit.", Range{0, 1000000}},
+     field<&Backend::max_connections>},
+    {{"max_queue", Type::kInt, lit("256"),
+      "Requests each worker keeps waiting while every server is at `max_connections`; "
+      "past it: 503.", Range{0, 1000000}},
+     field<&Backend::max_queue>},
+    {{"queue_timeout", Type::kDuration, lit(R"("5s")"),
+      "Longest wait in that queue; then 503 with `Retry-After` (`queue_timeout` in the log).",
+      Range{1, kHour}},
+     field<&Backend::queue_timeout>},
     {{"health", Type::kTable, kNoDefault, "Active health checks (the `backend.health.*` keys)."},
      reader(read_health)},
     {{"outlier", Type::kTable, kNoDefault,

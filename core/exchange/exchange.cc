@@ -284,6 +284,12 @@ void Exchange::on_leg_failed(int status, const char* termination) {
     return;
   }
   if (input_ != Input::kComplete) fate_ = ClientFate::kClose;
+  if (std::string_view(termination) == "queue_timeout") {
+    // Every server is at max_connections: come back shortly.
+    static const std::vector<std::pair<std::string, std::string>> kRetryAfter{{"Retry-After", "1"}};
+    respond_local(status, {}, &kRetryAfter, termination);
+    return;
+  }
   respond_local(status, {}, nullptr, termination);
 }
 

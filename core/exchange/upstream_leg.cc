@@ -18,17 +18,61 @@ bool UpstreamLeg::start(int backend_index, const upstream::Affinity& a, RequestF
   fwd_ = fwd;
   fwd_->set_replay_limit(backend().retry_buffer);
   upstream::Choice c = upstream::choose(balancer(), backend(), a);
-  if (c.server == nullptr) return false;
+  if (c.server == nullptr) {
+    if (!balancer().saturated()) return false;
+    // Every server that could take it is at max_connections: wait, bounded
+    // in number and time, rather than pile onto a server.
+    if (!balancer().enqueue(this)) {
+      owner_->on_leg_failed(503, "queue_timeout");
+      return true;
+    }
+    wc_.pool.clock()->arm(&queue_wait_, backend().queue_timeout);
+    return true;
+  }
   if (c.insert_cookie) cookie_server_ = c.server.get();
   enter_budget();
   if (!attempt(std::move(c.server))) retry_or_fail(upstream::Failure::kConnect, 502, "connect_failed");
   return true;
 }
 
+void UpstreamLeg::on_slot_free() {
+  wc_.pool.clock()->disarm(&queue_wait_);
+  std::shared_ptr<upstream::Server> s = upstream::choose_other(balancer(), tried_);
+  if (s == nullptr) {
+    owner_->on_leg_failed(503, "no_server");
+    return;
+  }
+  enter_budget();
+  if (!attempt(std::move(s))) retry_or_fail(upstream::Failure::kConnect, 502, "connect_failed");
+}
+
+void UpstreamLeg::on_queue_timeout(loop::DeadlineClock::Entry* e) {
+  UpstreamLeg* leg = static_cast<QueueWait*>(e)->leg;
+  leg->balancer().dequeue(leg);
+  leg->owner_->on_leg_failed(503, "queue_timeout");
+}
+
+void UpstreamLeg::leave_queue() {
+  if (!queue_wait_.armed()) return;
+  wc_.pool.clock()->disarm(&queue_wait_);
+  balancer().dequeue(this);
+}
+
+// The server's max_connections slot goes back (and may go to a queued request).
+void UpstreamLeg::let_go_of_server() {
+  if (slot_ == nullptr) return;
+  upstream::Server* s = slot_;
+  slot_ = nullptr;
+  balancer().free_slot(*s);
+}
+
 // One try at one server: a pooled connection goes on at once, a new one
 // reports through on_upstream_ready / on_upstream_connect_failed.
 bool UpstreamLeg::attempt(std::shared_ptr<upstream::Server> server, bool fresh) {
+  let_go_of_server();
   server_ = std::move(server);
+  balancer().take_slot(*server_);
+  slot_ = server_.get();
   tried_.push_back(server_.get());
   const upstream::ConnectTarget& t = server_->target;
   record_->server = server_->address.text;
@@ -230,6 +274,7 @@ bool UpstreamLeg::retry(upstream::Failure f, int status) {
 
 void UpstreamLeg::give_up(int status, const char* termination) {
   leave_budget();
+  let_go_of_server();
   owner_->on_leg_failed(status, termination);
 }
 
@@ -249,6 +294,7 @@ void UpstreamLeg::leave_budget() {
 
 void UpstreamLeg::release(bool reusable) {
   leave_budget();
+  let_go_of_server();
   if (up_ == nullptr) return;
   upstream::UpstreamConn* u = up_;
   up_ = nullptr;
@@ -258,6 +304,7 @@ void UpstreamLeg::release(bool reusable) {
 
 upstream::UpstreamConn* UpstreamLeg::hand_over() {
   leave_budget();
+  let_go_of_server();
   upstream::UpstreamConn* u = up_;
   up_ = nullptr;
   stage_ = Stage::kIdle;
@@ -265,6 +312,7 @@ upstream::UpstreamConn* UpstreamLeg::hand_over() {
 }
 
 void UpstreamLeg::drop() {
+  leave_queue();
   if (up_ == nullptr) return;
   up_->close();
   up_ = nullptr;

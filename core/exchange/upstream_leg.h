@@ -15,6 +15,8 @@
 #include "exchange/request_forwarder.h"
 #include "runtime/snapshot.h"
 #include "runtime/worker_context.h"
+#include "loop/deadline_clock.h"
+#include "upstream/balancer.h"
 #include "upstream/outlier.h"
 #include "upstream/retry_policy.h"
 #include "upstream/selector.h"
@@ -36,14 +38,18 @@ class LegOwner {
   virtual void on_leg_drained() = 0;
 };
 
-class UpstreamLeg final : public upstream::UpstreamEvents {
+class UpstreamLeg final : public upstream::UpstreamEvents, public upstream::SlotWaiter {
  public:
   UpstreamLeg(LegOwner* owner, const runtime::Snapshot& snap, runtime::WorkerContext& wc,
               ExchangeRecord* record, gantry_stream_t* stream);
   ~UpstreamLeg() override {
     drop();
     leave_budget();
+    let_go_of_server();
   }
+  // start() put the request in the backend's queue (every server at
+  // max_connections): the connection comes later, or on_leg_failed(503).
+  bool queued() const { return queue_wait_.armed(); }
   UpstreamLeg(const UpstreamLeg&) = delete;
   UpstreamLeg& operator=(const UpstreamLeg&) = delete;
 
@@ -90,6 +96,10 @@ class UpstreamLeg final : public upstream::UpstreamEvents {
   enum class Budget : uint8_t { kOut, kActive, kRetrying };
 
   bool attempt(std::shared_ptr<upstream::Server> server, bool fresh = false);
+  void on_slot_free() override;
+  static void on_queue_timeout(loop::DeadlineClock::Entry* e);
+  void leave_queue();
+  void let_go_of_server();
   void retry_or_fail(upstream::Failure f, int status, const char* termination);
   // Another attempt for failure `f`; false: none is left.
   bool retry(upstream::Failure f, int status);
@@ -117,6 +127,12 @@ class UpstreamLeg final : public upstream::UpstreamEvents {
   std::vector<const upstream::Server*> tried_;  // this request's attempts, for redispatch
   Stage stage_ = Stage::kIdle;
   Budget budget_ = Budget::kOut;
+  upstream::Server* slot_ = nullptr;  // the server whose max_connections slot this holds
+  // On the clock while queued for a slot.
+  struct QueueWait : loop::DeadlineClock::Entry {
+    explicit QueueWait(UpstreamLeg* l) : Entry(&UpstreamLeg::on_queue_timeout), leg(l) {}
+    UpstreamLeg* leg;
+  } queue_wait_{this};
 };
 
 }  // namespace gantry::exchange

@@ -78,9 +78,9 @@ Result<std::shared_ptr<const Snapshot>> make_snapshot(std::shared_ptr<modules::G
   s->forward.x_forwarded_proto = cfg.proxy.x_forwarded_proto;
   s->forward.via = cfg.proxy.via;
   s->balancers.resize(workers);
-  for (auto& row : s->balancers)
+  for (uint32_t w = 0; w < workers; ++w)
     for (size_t b = 0; b < cfg.backends.size(); ++b)
-      row.emplace_back(&cfg.backends[b], s->servers[b]);
+      s->balancers[w].emplace_back(&cfg.backends[b], s->servers[b], w, workers);
   if (cfg.access_log == "stdout") {
     s->access_fd = STDOUT_FILENO;
   } else if (cfg.access_log == "stderr") {

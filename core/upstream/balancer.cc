@@ -21,8 +21,13 @@ uint64_t fnv1a(std::string_view a, std::string_view b) {
 
 }  // namespace
 
-BalancerState::BalancerState(const config::Backend* backend, std::shared_ptr<const ServerSet> set)
-    : backend_(backend) {
+BalancerState::BalancerState(const config::Backend* backend, std::shared_ptr<const ServerSet> set,
+                             uint32_t worker, uint32_t workers)
+    : backend_(backend),
+      worker_(worker),
+      slot_limit_(backend->max_connections == 0
+                      ? 0
+                      : std::max<uint32_t>(1, backend->max_connections / std::max<uint32_t>(1, workers))) {
   adopt(std::move(set));
 }
 
@@ -37,8 +42,48 @@ bool BalancerState::eligible(size_t i, const std::vector<const Server*>& avoid,
   // The first pick after an ejection's time is over logs the return.
   if (s->ejection_open.load(std::memory_order_relaxed) && !s->ejected(now))
     note_return(*s, backend_->name, "ejection time over");
-  if (!s->takes_new(now) || s->weight() == 0) return false;
+  if (!s->takes_new(now) || s->weight() == 0 || full(*s)) return false;
   return std::find(avoid.begin(), avoid.end(), s) == avoid.end();
+}
+
+bool BalancerState::full(const Server& s) const {
+  return slot_limit_ != 0 &&
+         s.per_worker[worker_].active.load(std::memory_order_relaxed) >= slot_limit_;
+}
+
+void BalancerState::take_slot(Server& s) {
+  auto& a = s.per_worker[worker_].active;
+  a.store(a.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+}
+
+void BalancerState::free_slot(Server& s) {
+  auto& a = s.per_worker[worker_].active;
+  a.store(a.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
+  if (!queue_.empty() && !full(s)) {
+    SlotWaiter* w = queue_.front();
+    queue_.pop_front();
+    w->on_slot_free();
+  }
+}
+
+bool BalancerState::saturated() const {
+  if (slot_limit_ == 0) return false;
+  uint64_t now = now_ms();
+  for (const auto& s : set_->servers) {
+    if (s->takes_new(now) && s->weight() != 0 && full(*s)) return true;
+  }
+  return false;
+}
+
+bool BalancerState::enqueue(SlotWaiter* w) {
+  if (queue_.size() >= backend_->max_queue) return false;
+  queue_.push_back(w);
+  return true;
+}
+
+void BalancerState::dequeue(SlotWaiter* w) {
+  auto it = std::find(queue_.begin(), queue_.end(), w);
+  if (it != queue_.end()) queue_.erase(it);
 }
 
 int BalancerState::find_pinned(std::string_view name) const {

@@ -266,3 +266,71 @@ TEST_F(ResilienceTest, LoneServerIsNotEjected) {
 
 }  // namespace
 }  // namespace gantry::itest
+
+namespace gantry::itest {
+namespace {
+
+TEST_F(ResilienceTest, StuckServerBehindAFullQueueGives503WithRetryAfter) {
+  RecordingBackend stuck;
+  ScriptedResponse slow;
+  slow.delay = milliseconds(3000);
+  stuck.set_response(slow);
+  ASSERT_TRUE(stuck.start());
+  ASSERT_TRUE(start_gantry(config({stuck.address()},
+                                  "max_connections = 1\nmax_queue = 1\n"
+                                  "queue_timeout = \"300ms\"\n",
+                                  1)));
+  ReadResult first;
+  std::thread holder([&] { first = exchange(port(), get_request("/hold"), milliseconds(20000)); });
+  auto deadline = std::chrono::steady_clock::now() + milliseconds(10000);
+  while (stuck.request_count() == 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(milliseconds(10));
+  ASSERT_EQ(stuck.request_count(), 1u);
+  // The server's one slot is taken: one request waits in the queue until its
+  // timeout, the other finds the queue full. Neither hangs.
+  ReadResult waiting, refused;
+  std::thread a([&] { waiting = exchange(port(), get_request("/a"), milliseconds(20000)); });
+  std::thread b([&] { refused = exchange(port(), get_request("/b"), milliseconds(20000)); });
+  a.join();
+  b.join();
+  for (const ReadResult* r : {&waiting, &refused}) {
+    ASSERT_TRUE(r->ok()) << to_string(r->status);
+    EXPECT_EQ(r->response.status, 503);
+    EXPECT_EQ(r->response.header("Retry-After"), "1");
+  }
+  holder.join();
+  ASSERT_TRUE(first.ok()) << to_string(first.status);
+  EXPECT_EQ(first.response.status, 200);
+  EXPECT_EQ(stuck.request_count(), 1u);
+  EXPECT_NE(gantry().access_line("/a").find("queue_timeout"), std::string::npos);
+  EXPECT_NE(gantry().access_line("/b").find("queue_timeout"), std::string::npos);
+  // The slot is free again: the next request is served.
+  ScriptedResponse quick;
+  stuck.set_response(quick);
+  auto after = exchange(port(), get_request("/after"), milliseconds(10000));
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after.response.status, 200);
+}
+
+TEST_F(ResilienceTest, QueuedRequestGetsTheSlotWhenItFrees) {
+  RecordingBackend slowish;
+  ScriptedResponse slow;
+  slow.delay = milliseconds(300);
+  slowish.set_response(slow);
+  ASSERT_TRUE(slowish.start());
+  ASSERT_TRUE(start_gantry(config({slowish.address()},
+                                  "max_connections = 1\nqueue_timeout = \"20s\"\n", 1)));
+  std::vector<ReadResult> results(4);
+  std::vector<std::thread> clients;
+  for (size_t i = 0; i < results.size(); ++i)
+    clients.emplace_back([&, i] { results[i] = exchange(port(), get_request("/q"), milliseconds(30000)); });
+  for (auto& t : clients) t.join();
+  for (const auto& r : results) {
+    ASSERT_TRUE(r.ok()) << to_string(r.status);
+    EXPECT_EQ(r.response.status, 200);
+  }
+  EXPECT_EQ(slowish.request_count(), 4u);
+}
+
+}  // namespace
+}  // namespace gantry::itest
