@@ -83,10 +83,11 @@ struct Server {
   std::string name;  // defaults to the address text
   Address address;
   uint32_t weight = 1;
+  bool backup = false;  // used only when no primary server can take a request
   SourcePos pos;
 };
 
-enum class Balance : uint8_t { kRoundRobin, kSourceHash, kCookie };
+enum class Balance : uint8_t { kRoundRobin, kSourceHash, kCookie, kLeastConn, kRandom };
 
 struct HealthCheck {
   bool enabled = false;

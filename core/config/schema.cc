@@ -20,10 +20,13 @@ constexpr Range kTimeout{0, 24 * kHour};
 constexpr Range kNonEmpty{1, kNoLimit};
 
 constexpr std::string_view kLevels[] = {"debug", "info", "warn", "error"};
-constexpr std::string_view kBalances[] = {"roundrobin", "source", "cookie"};
+constexpr std::string_view kBalances[] = {"roundrobin", "source", "cookie", "leastconn",
+                                          "random"};
 static_assert(static_cast<int>(Balance::kRoundRobin) == 0 &&
                   static_cast<int>(Balance::kSourceHash) == 1 &&
-                  static_cast<int>(Balance::kCookie) == 2,
+                  static_cast<int>(Balance::kCookie) == 2 &&
+                  static_cast<int>(Balance::kLeastConn) == 3 &&
+                  static_cast<int>(Balance::kRandom) == 4,
               "kBalances follows the order of Balance");
 
 constexpr Key<Config> kLogKeys[] = {
@@ -153,6 +156,9 @@ constexpr Key<Server> kServerKeys[] = {
     {{"name", Type::kString, prose("the address"),
       "Identifies the server in balancing cookies and source hashing."},
      field<&Server::name>},
+    {{"backup", Type::kBool, lit("false"),
+      "Takes requests only when no primary (non-backup) server can."},
+     field<&Server::backup>},
 };
 constexpr Table<Server> kServer = table("backend.servers", kServerKeys);
 
@@ -214,7 +220,9 @@ constexpr Key<Backend> kBackendKeys[] = {
     {{"balance",
       Type::kEnum,
       lit(R"("roundrobin")"),
-      "`roundrobin` (weighted), `source` (client address hash) or `cookie`.",
+      "`roundrobin` (weighted), `source` (client address hash), `cookie`, `leastconn` "
+      "(fewest requests in flight per weight, per worker) or `random` (the less busy of two "
+      "random picks).",
       {},
       names(kBalances)},
      field<&Backend::balance>},

@@ -70,8 +70,10 @@ Result<std::shared_ptr<const Snapshot>> make_snapshot(std::shared_ptr<modules::G
   s->workers = workers;
   for (size_t b = 0; b < cfg.backends.size(); ++b) {
     auto set = std::make_shared<upstream::ServerSet>();
-    for (const config::Server& srv : cfg.backends[b].servers)
+    for (const config::Server& srv : cfg.backends[b].servers) {
       set->servers.push_back(s->make_server(b, srv.name, srv.address, srv.weight));
+      set->servers.back()->backup = srv.backup;
+    }
     s->servers.push_back(std::move(set));
   }
   s->forward.x_forwarded_for = cfg.proxy.x_forwarded_for;

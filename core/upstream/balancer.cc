@@ -24,6 +24,7 @@ uint64_t fnv1a(std::string_view a, std::string_view b) {
 BalancerState::BalancerState(const config::Backend* backend, std::shared_ptr<const ServerSet> set,
                              uint32_t worker, uint32_t workers)
     : backend_(backend),
+      rng_(0x9e3779b97f4a7c15ull ^ worker),
       worker_(worker),
       slot_limit_(backend->max_connections == 0
                       ? 0
@@ -34,11 +35,14 @@ BalancerState::BalancerState(const config::Backend* backend, std::shared_ptr<con
 void BalancerState::adopt(std::shared_ptr<const ServerSet> set) {
   set_ = std::move(set);
   current_.assign(set_->servers.size(), 0);
+  has_backups_ = false;
+  for (const auto& s : set_->servers) has_backups_ = has_backups_ || s->backup;
 }
 
 bool BalancerState::eligible(size_t i, const std::vector<const Server*>& avoid,
                              uint64_t now) const {
   Server* s = set_->servers[i].get();
+  if (s->backup != backups_) return false;
   // The first pick after an ejection's time is over logs the return.
   if (s->ejection_open.load(std::memory_order_relaxed) && !s->ejected(now))
     note_return(*s, backend_->name, "ejection time over");
@@ -93,9 +97,80 @@ int BalancerState::find_pinned(std::string_view name) const {
 
 int BalancerState::pick(std::string_view key, const std::vector<const Server*>& avoid) {
   uint64_t now = now_ms();
-  if (backend_->balance == config::Balance::kRoundRobin || key.empty())
-    return pick_round_robin(avoid, now);
-  return pick_hash(key, avoid, now);
+  // Primaries first; backups only when no primary can take the request.
+  backups_ = false;
+  int i = pick_one(key, avoid, now);
+  if (i < 0 && has_backups_) {
+    backups_ = true;
+    i = pick_one(key, avoid, now);
+    backups_ = false;
+  }
+  return i;
+}
+
+int BalancerState::pick_one(std::string_view key, const std::vector<const Server*>& avoid,
+                            uint64_t now) {
+  switch (backend_->balance) {
+    case config::Balance::kLeastConn:
+      return pick_least(avoid, now);
+    case config::Balance::kRandom:
+      return pick_two_random(avoid, now);
+    case config::Balance::kRoundRobin:
+      return pick_round_robin(avoid, now);
+    case config::Balance::kSourceHash:
+    case config::Balance::kCookie:
+      break;
+  }
+  return key.empty() ? pick_round_robin(avoid, now) : pick_hash(key, avoid, now);
+}
+
+// Requests in flight from this worker, per unit of weight; compared as
+// (a+1)/wa < (b+1)/wb without division.
+bool BalancerState::less_busy(size_t a, size_t b) const {
+  const Server& sa = *set_->servers[a];
+  const Server& sb = *set_->servers[b];
+  uint64_t la = sa.per_worker[worker_].active.load(std::memory_order_relaxed) + 1;
+  uint64_t lb = sb.per_worker[worker_].active.load(std::memory_order_relaxed) + 1;
+  return la * sb.weight() < lb * sa.weight();
+}
+
+// Weighted least connections, per worker. Ties go round robin from where the
+// last pick was, so idle servers share the load.
+int BalancerState::pick_least(const std::vector<const Server*>& avoid, uint64_t now) {
+  size_t n = set_->servers.size();
+  int best = -1;
+  for (size_t k = 0; k < n; ++k) {
+    size_t i = (next_ + k) % n;
+    if (!eligible(i, avoid, now)) continue;
+    if (best < 0 || less_busy(i, static_cast<size_t>(best))) best = static_cast<int>(i);
+  }
+  if (best >= 0) next_ = static_cast<size_t>(best) + 1;
+  return best;
+}
+
+// The power of two choices: two random eligible servers, the less busy wins.
+int BalancerState::pick_two_random(const std::vector<const Server*>& avoid, uint64_t now) {
+  size_t n = set_->servers.size();
+  int first = -1, second = -1;
+  uint32_t seen = 0;
+  // Reservoir sampling of two distinct eligible servers in one pass.
+  for (size_t i = 0; i < n; ++i) {
+    if (!eligible(i, avoid, now)) continue;
+    ++seen;
+    if (seen == 1) {
+      first = static_cast<int>(i);
+    } else if (seen == 2) {
+      second = static_cast<int>(i);
+    } else {
+      uint32_t r = static_cast<uint32_t>(random() % seen);
+      if (r == 0) first = static_cast<int>(i);
+      else if (r == 1) second = static_cast<int>(i);
+    }
+  }
+  if (second < 0) return first;
+  if (less_busy(static_cast<size_t>(second), static_cast<size_t>(first))) return second;
+  if (less_busy(static_cast<size_t>(first), static_cast<size_t>(second))) return first;
+  return random() & 1 ? first : second;
 }
 
 int BalancerState::pick_round_robin(const std::vector<const Server*>& avoid, uint64_t now) {

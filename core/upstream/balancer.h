@@ -57,10 +57,24 @@ class BalancerState {
   int pick_hash(std::string_view key, const std::vector<const Server*>& avoid, uint64_t now);
   bool eligible(size_t i, const std::vector<const Server*>& avoid, uint64_t now) const;
   bool full(const Server& s) const;
+  int pick_one(std::string_view key, const std::vector<const Server*>& avoid, uint64_t now);
+  int pick_least(const std::vector<const Server*>& avoid, uint64_t now);
+  int pick_two_random(const std::vector<const Server*>& avoid, uint64_t now);
+  bool less_busy(size_t a, size_t b) const;
+  uint64_t random() {
+    rng_ ^= rng_ << 13;
+    rng_ ^= rng_ >> 7;
+    rng_ ^= rng_ << 17;
+    return rng_;
+  }
 
   const config::Backend* backend_;
   std::shared_ptr<const ServerSet> set_;
   std::vector<int64_t> current_;  // smooth weighted round robin (nginx's scheme)
+  uint64_t rng_;                  // random: xorshift state, per worker, no lock
+  size_t next_ = 0;               // leastconn: where ties start
+  bool has_backups_ = false;
+  bool backups_ = false;          // pick() is choosing among the backups
   uint32_t worker_;
   uint32_t slot_limit_;  // this worker's share of max_connections; 0: none
   std::deque<SlotWaiter*> queue_;

@@ -34,6 +34,8 @@ Choice choose(BalancerState& bal, const config::Backend& backend, const Affinity
       c.server = at(bal, bal.pick(a.client, kNone));
       return c;
     case config::Balance::kRoundRobin:
+    case config::Balance::kLeastConn:
+    case config::Balance::kRandom:
       break;
   }
   c.server = at(bal, bal.pick({}, kNone));

@@ -67,6 +67,7 @@ struct Server {
   const std::string name;         // identity within its backend (cookies, hashing, the API)
   const config::Address address;
   const uint32_t config_weight;
+  bool backup = false;   // set before the server is published
   std::string pool_key;  // address, plus the transport context when encrypted
   ConnectTarget target;  // what connecting needs (pool_key points here)
 

@@ -334,3 +334,82 @@ TEST_F(ResilienceTest, QueuedRequestGetsTheSlotWhenItFrees) {
 
 }  // namespace
 }  // namespace gantry::itest
+
+namespace gantry::itest {
+namespace {
+
+std::string server_table(const std::string& address, bool backup) {
+  return "{ address = \"" + address + "\"" + (backup ? ", backup = true" : "") + " }";
+}
+
+TEST_F(ResilienceTest, LeastconnSendsNewRequestsAwayFromABusyServer) {
+  RecordingBackend slow;
+  ScriptedResponse late;
+  late.delay = milliseconds(1500);
+  slow.set_response(late);
+  ASSERT_TRUE(slow.start());
+  RecordingBackend fast;
+  ASSERT_TRUE(fast.start());
+  ASSERT_TRUE(start_gantry(config({slow.address(), fast.address()}, "balance = \"leastconn\"\n", 1)));
+  // The first pick, with both idle, is the first server: the slow one.
+  ReadResult held;
+  std::thread holder([&] { held = exchange(port(), get_request("/held"), milliseconds(20000)); });
+  auto deadline = std::chrono::steady_clock::now() + milliseconds(10000);
+  while (slow.request_count() == 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(milliseconds(10));
+  ASSERT_EQ(slow.request_count(), 1u);
+  for (int i = 0; i < 5; ++i) {
+    auto r = exchange(port(), get_request("/n"), milliseconds(10000));
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r.response.status, 200);
+  }
+  // Round robin would have sent two or three of them to the busy server.
+  EXPECT_EQ(slow.request_count(), 1u);
+  EXPECT_EQ(fast.request_count(), 5u);
+  holder.join();
+  EXPECT_EQ(held.response.status, 200);
+}
+
+TEST_F(ResilienceTest, RandomSpreadsOverServers) {
+  RecordingBackend a, b;
+  ASSERT_TRUE(a.start());
+  ASSERT_TRUE(b.start());
+  ASSERT_TRUE(start_gantry(config({a.address(), b.address()}, "balance = \"random\"\n", 1)));
+  for (int i = 0; i < 40; ++i) {
+    auto r = exchange(port(), get_request("/r"), milliseconds(10000));
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r.response.status, 200);
+  }
+  EXPECT_GE(a.request_count(), 1u);
+  EXPECT_GE(b.request_count(), 1u);
+  EXPECT_EQ(a.request_count() + b.request_count(), 40u);
+}
+
+TEST_F(ResilienceTest, BackupServerTakesRequestsOnlyWhenNoPrimaryCan) {
+  RecordingBackend primary, backup;
+  ASSERT_TRUE(primary.start());
+  ASSERT_TRUE(backup.start());
+  std::string servers = server_table(primary.address(), false) + ", " +
+                        server_table(backup.address(), true);
+  ASSERT_TRUE(start_gantry(write_config(
+      "workers = 1\nmodules_dir = \"{{MODULES_DIR}}\"\n[log]\naccess = \"stdout\"\n"
+      "[[listener]]\nbind = \"127.0.0.1:{{PORT}}\"\n"
+      "[[backend]]\nname = \"web\"\nservers = [" + servers + "]\n")));
+  for (int i = 0; i < 6; ++i) {
+    auto r = exchange(port(), get_request("/p"), milliseconds(10000));
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r.response.status, 200);
+  }
+  EXPECT_EQ(primary.request_count(), 6u);
+  EXPECT_EQ(backup.request_count(), 0u);
+  primary.stop();
+  for (int i = 0; i < 6; ++i) {
+    auto r = exchange(port(), get_request("/p"), milliseconds(10000));
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r.response.status, 200) << "request " << i << " with the primary gone";
+  }
+  EXPECT_EQ(backup.request_count(), 6u);
+}
+
+}  // namespace
+}  // namespace gantry::itest

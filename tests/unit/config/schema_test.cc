@@ -186,7 +186,7 @@ TEST(SchemaTest, EnumValues) {
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error(),
             "/tmp/schema.toml:6:11: backend[web].balance: unknown balance "
-            "\"RoundRobin\" (roundrobin, source, cookie)");
+            "\"RoundRobin\" (roundrobin, source, cookie, leastconn, random)");
 }
 
 TEST(SchemaTest, RequiredKeys) {
