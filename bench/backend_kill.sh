@@ -58,18 +58,24 @@ CONF
 
 start_slow() {  # PORT DELAY_MS: a keep-alive origin answering after DELAY_MS
   cat >"$tmp/slow.py" <<'PY'
-import sys, time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+# One asyncio loop: many keep-alive connections, each answer after a delay.
+import asyncio, sys
 delay = int(sys.argv[2]) / 1000.0
-class H(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    def do_GET(self):
-        time.sleep(delay)
-        self.send_response(200); self.send_header("Content-Length", "3"); self.end_headers()
-        self.wfile.write(b"ok\n")
-    def log_message(self, *a): pass
-ThreadingHTTPServer.daemon_threads = True
-ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+RESP = b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nok\n"
+async def serve(reader, writer):
+    try:
+        while True:
+            head = await reader.readuntil(b"\r\n\r\n")
+            await asyncio.sleep(delay)
+            writer.write(RESP)
+            await writer.drain()
+    except Exception:
+        pass
+    writer.close()
+async def main():
+    srv = await asyncio.start_server(serve, "127.0.0.1", int(sys.argv[1]), backlog=1024)
+    await srv.serve_forever()
+asyncio.run(main())
 PY
   python3 "$tmp/slow.py" "$1" "$2" 2>/dev/null & pids+=("$!")
   wait_port "$1"

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <strings.h>
+
 #include <regex>
 #include <thread>
 
@@ -409,6 +411,47 @@ TEST_F(ResilienceTest, BackupServerTakesRequestsOnlyWhenNoPrimaryCan) {
     EXPECT_EQ(r.response.status, 200) << "request " << i << " with the primary gone";
   }
   EXPECT_EQ(backup.request_count(), 6u);
+}
+
+}  // namespace
+}  // namespace gantry::itest
+
+namespace gantry::itest {
+namespace {
+
+std::vector<std::string> set_cookies(const HttpMessage& m) {
+  std::vector<std::string> out;
+  for (const auto& [name, value] : m.headers)
+    if (strcasecmp(name.c_str(), "Set-Cookie") == 0) out.push_back(value);
+  return out;
+}
+
+TEST_F(ResilienceTest, ClientPinnedToAFailingServerGoesElsewhereWithANewCookie) {
+  RecordingBackend alpha, beta;
+  ASSERT_TRUE(alpha.start());
+  ASSERT_TRUE(beta.start());
+  ASSERT_TRUE(start_gantry(write_config(
+      "workers = 1\nmodules_dir = \"{{MODULES_DIR}}\"\n[log]\naccess = \"stdout\"\n"
+      "[[listener]]\nbind = \"127.0.0.1:{{PORT}}\"\n"
+      "[[backend]]\nname = \"web\"\nbalance = \"cookie\"\nservers = [{ address = \"" +
+      alpha.address() + "\", name = \"alpha\" }, { address = \"" + beta.address() +
+      "\", name = \"beta\" }]\n")));
+  auto pinned = exchange(port(), get_request("/p", "localhost", "Cookie: GANTRYSRV=alpha\r\n"));
+  ASSERT_TRUE(pinned.ok());
+  EXPECT_EQ(pinned.response.status, 200);
+  EXPECT_EQ(alpha.request_count(), 1u);
+  EXPECT_TRUE(set_cookies(pinned.response).empty());
+  // alpha dies: no health check has noticed yet, so the pin still names it;
+  // the refused connect is retried on beta, and the client learns beta.
+  alpha.stop();
+  auto moved = exchange(port(), get_request("/p", "localhost", "Cookie: GANTRYSRV=alpha\r\n"),
+                        milliseconds(10000));
+  ASSERT_TRUE(moved.ok()) << to_string(moved.status);
+  EXPECT_EQ(moved.response.status, 200);
+  EXPECT_EQ(beta.request_count(), 1u);
+  auto cookies = set_cookies(moved.response);
+  ASSERT_EQ(cookies.size(), 1u) << moved.response.raw_head;
+  EXPECT_EQ(cookies[0].rfind("GANTRYSRV=beta", 0), 0u) << cookies[0];
 }
 
 }  // namespace
