@@ -132,6 +132,7 @@ struct Backend {
   uint32_t max_connections = 0;           // requests in flight per server; 0 = no limit
   uint32_t max_queue = 256;               // requests waiting for a server, per worker
   uint64_t queue_timeout = 5000;          // longest wait in that queue
+  uint64_t slow_start = 0;                // weight ramp after a server comes back; 0 = off
   HealthCheck health;
   Outlier outlier;
   TlsRef tls;

@@ -265,6 +265,10 @@ constexpr Key<Backend> kBackendKeys[] = {
       "Longest wait in that queue; then 503 with `Retry-After` (`queue_timeout` in the log).",
       Range{1, kHour}},
      field<&Backend::queue_timeout>},
+    {{"slow_start", Type::kDuration, lit("0"),
+      "A server back from down or ejected ramps its weight from 1/256 to full over this "
+      "time; `0` = off.", kTimeout},
+     field<&Backend::slow_start>},
     {{"health", Type::kTable, kNoDefault, "Active health checks (the `backend.health.*` keys)."},
      reader(read_health)},
     {{"outlier", Type::kTable, kNoDefault,

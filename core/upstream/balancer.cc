@@ -129,9 +129,10 @@ int BalancerState::pick_one(std::string_view key, const std::vector<const Server
 bool BalancerState::less_busy(size_t a, size_t b) const {
   const Server& sa = *set_->servers[a];
   const Server& sb = *set_->servers[b];
+  uint64_t now = now_ms();
   uint64_t la = sa.per_worker[worker_].active.load(std::memory_order_relaxed) + 1;
   uint64_t lb = sb.per_worker[worker_].active.load(std::memory_order_relaxed) + 1;
-  return la * sb.weight() < lb * sa.weight();
+  return la * sb.weight_at(now, backend_->slow_start) < lb * sa.weight_at(now, backend_->slow_start);
 }
 
 // Weighted least connections, per worker. Ties go round robin from where the
@@ -178,7 +179,7 @@ int BalancerState::pick_round_robin(const std::vector<const Server*>& avoid, uin
   int64_t total = 0;
   for (size_t i = 0; i < set_->servers.size(); ++i) {
     if (!eligible(i, avoid, now)) continue;
-    int64_t w = set_->servers[i]->weight();
+    int64_t w = static_cast<int64_t>(set_->servers[i]->weight_at(now, backend_->slow_start));
     current_[i] += w;
     total += w;
     if (best < 0 || current_[i] > current_[best]) best = static_cast<int>(i);
@@ -197,7 +198,7 @@ int BalancerState::pick_hash(std::string_view key, const std::vector<const Serve
     if (!eligible(i, avoid, now)) continue;
     const Server& s = *set_->servers[i];
     uint64_t h = fnv1a(key, s.name);
-    double score = static_cast<double>(h >> 11) * s.weight();
+    double score = static_cast<double>(h >> 11) * s.weight_at(now, backend_->slow_start);
     if (score > best_score) {
       best_score = score;
       best = static_cast<int>(i);

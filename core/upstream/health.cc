@@ -43,6 +43,7 @@ struct HealthChecker::Probe {
         t->fail_streak = 0;
         if (++t->ok_streak >= t->backend->health.rise && !h->healthy()) {
           h->set_healthy(true);
+          h->back_since_ms.store(now_ms(), std::memory_order_relaxed);
           GLOG_INFO("backend %s server %s is UP", t->backend->name.c_str(),
                     t->server->name.c_str());
         }

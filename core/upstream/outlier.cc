@@ -54,6 +54,7 @@ void report_outcome(Server& s, const ServerSet& set, const config::Backend& back
 
 void note_return(Server& s, std::string_view backend, std::string_view why) {
   if (!s.ejection_open.exchange(false, std::memory_order_relaxed)) return;
+  s.back_since_ms.store(now_ms(), std::memory_order_relaxed);
   GLOG_INFO("backend %.*s server %s returns from ejection: %.*s",
             static_cast<int>(backend.size()), backend.data(), s.name.c_str(),
             static_cast<int>(why.size()), why.data());

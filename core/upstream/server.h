@@ -54,6 +54,19 @@ struct Server {
   std::atomic<uint32_t> consecutive_failures{0};
   std::atomic<uint32_t> ejections{0};        // so far: each ejection lasts longer
   std::atomic<bool> ejection_open{false};    // ejected, and its return not logged yet
+  // When the server last came back (UP after a check, or back from an
+  // ejection), for slow_start; 0: never away.
+  std::atomic<uint64_t> back_since_ms{0};
+
+  // The weight the balancers use, in 1/256ths: `weight` scaled, ramped
+  // from 1 to full over `slow_start_ms` after the server came back.
+  uint64_t weight_at(uint64_t now, uint64_t slow_start_ms) const {
+    uint64_t full = static_cast<uint64_t>(weight()) << 8;
+    uint64_t since = back_since_ms.load(std::memory_order_relaxed);
+    if (slow_start_ms == 0 || since == 0 || now >= since + slow_start_ms) return full;
+    uint64_t w = full * (now - since) / slow_start_ms;
+    return w == 0 ? 1 : w;
+  }
   void set_weight(uint32_t w) { weight_.store(w, std::memory_order_relaxed); }
 
   // May take a request that is not pinned to it / one that is.

@@ -6,6 +6,7 @@
 
 #include <strings.h>
 
+#include <atomic>
 #include <regex>
 #include <thread>
 
@@ -452,6 +453,48 @@ TEST_F(ResilienceTest, ClientPinnedToAFailingServerGoesElsewhereWithANewCookie) 
   auto cookies = set_cookies(moved.response);
   ASSERT_EQ(cookies.size(), 1u) << moved.response.raw_head;
   EXPECT_EQ(cookies[0].rfind("GANTRYSRV=beta", 0), 0u) << cookies[0];
+}
+
+}  // namespace
+}  // namespace gantry::itest
+
+namespace gantry::itest {
+namespace {
+
+TEST_F(ResilienceTest, ServerBackFromEjectionRampsUpUnderSlowStart) {
+  RecordingBackend flaky, steady;
+  std::atomic<bool> broken{true};
+  flaky.set_handler([&](const RecordedRequest&) {
+    ScriptedResponse r;
+    if (broken) r.status = 500;
+    return r;
+  });
+  ASSERT_TRUE(flaky.start());
+  ASSERT_TRUE(steady.start());
+  ASSERT_TRUE(start_gantry(config({flaky.address(), steady.address()},
+                                  "slow_start = \"60s\"\n[backend.outlier]\nconsecutive_5xx = 2\n"
+                                  "base_ejection_time = \"1s\"\n",
+                                  1)));
+  for (int i = 0; i < 4; ++i) exchange(port(), get_request("/x"), milliseconds(10000));
+  ASSERT_TRUE(gantry().wait_for_output("ejected for 1000ms"));
+  broken = false;
+  // Wait out the ejection, then look at the share the returning server gets.
+  auto deadline = std::chrono::steady_clock::now() + milliseconds(20000);
+  while (gantry().output().find("returns from ejection") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
+    exchange(port(), get_request("/wait"), milliseconds(10000));
+    std::this_thread::sleep_for(milliseconds(100));
+  }
+  ASSERT_NE(gantry().output().find("returns from ejection"), std::string::npos);
+  size_t before = flaky.request_count();
+  for (int i = 0; i < 40; ++i) {
+    auto r = exchange(port(), get_request("/after"), milliseconds(10000));
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r.response.status, 200);
+  }
+  // Seconds into a 60 s ramp its weight is a few percent of the other's;
+  // without slow_start it would take half of the 40.
+  EXPECT_LE(flaky.request_count() - before, 4u);
 }
 
 }  // namespace
