@@ -87,7 +87,7 @@ struct Server {
   SourcePos pos;
 };
 
-enum class Balance : uint8_t { kRoundRobin, kSourceHash, kCookie, kLeastConn, kRandom };
+enum class Balance : uint8_t { kRoundRobin, kSourceHash, kCookie, kLeastConn, kRandom, kHash };
 
 struct HealthCheck {
   bool enabled = false;
@@ -133,6 +133,7 @@ struct Backend {
   uint32_t max_queue = 256;               // requests waiting for a server, per worker
   uint64_t queue_timeout = 5000;          // longest wait in that queue
   uint64_t slow_start = 0;                // weight ramp after a server comes back; 0 = off
+  std::string hash_key = "uri";           // balance = "hash": uri, header:NAME or cookie:NAME
   HealthCheck health;
   Outlier outlier;
   TlsRef tls;

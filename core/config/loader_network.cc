@@ -130,6 +130,13 @@ void read_outlier(const Value& v, Backend* be) {
   schema::apply(schema::kOutlier, v.section(), v.cfg, &be->outlier);
 }
 
+void read_hash_key(const Value& v, Backend* be) {
+  const std::string& k = v.text;
+  bool named = (k.rfind("header:", 0) == 0 && k.size() > 7) || (k.rfind("cookie:", 0) == 0 && k.size() > 7);
+  if (k != "uri" && !named) v.fail("expected \"uri\", \"header:NAME\" or \"cookie:NAME\"");
+  be->hash_key = k;
+}
+
 void read_health_path(const Value& v, HealthCheck* h) {
   if (!v.text.empty() && v.text.front() != '/') {
     v.fail("must start with '/' (or be empty for TCP checks)");

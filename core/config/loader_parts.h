@@ -37,6 +37,7 @@ void read_servers(const Value& v, Backend* be);
 void read_health(const Value& v, Backend* be);
 void read_retry_on(const Value& v, Backend* be);
 void read_outlier(const Value& v, Backend* be);
+void read_hash_key(const Value& v, Backend* be);
 void read_health_path(const Value& v, HealthCheck* h);
 void read_backend_tls(const Value& v, Backend* be);
 

@@ -21,12 +21,13 @@ constexpr Range kNonEmpty{1, kNoLimit};
 
 constexpr std::string_view kLevels[] = {"debug", "info", "warn", "error"};
 constexpr std::string_view kBalances[] = {"roundrobin", "source", "cookie", "leastconn",
-                                          "random"};
+                                          "random",     "hash"};
 static_assert(static_cast<int>(Balance::kRoundRobin) == 0 &&
                   static_cast<int>(Balance::kSourceHash) == 1 &&
                   static_cast<int>(Balance::kCookie) == 2 &&
                   static_cast<int>(Balance::kLeastConn) == 3 &&
-                  static_cast<int>(Balance::kRandom) == 4,
+                  static_cast<int>(Balance::kRandom) == 4 &&
+                  static_cast<int>(Balance::kHash) == 5,
               "kBalances follows the order of Balance");
 
 constexpr Key<Config> kLogKeys[] = {
@@ -221,8 +222,8 @@ constexpr Key<Backend> kBackendKeys[] = {
       Type::kEnum,
       lit(R"("roundrobin")"),
       "`roundrobin` (weighted), `source` (client address hash), `cookie`, `leastconn` "
-      "(fewest requests in flight per weight, per worker) or `random` (the less busy of two "
-      "random picks).",
+      "(fewest requests in flight per weight, per worker), `random` (the less busy of two "
+      "random picks) or `hash` (consistent hashing of `hash_key`).",
       {},
       names(kBalances)},
      field<&Backend::balance>},
@@ -269,6 +270,10 @@ constexpr Key<Backend> kBackendKeys[] = {
       "A server back from down or ejected ramps its weight from 1/256 to full over this "
       "time; `0` = off.", kTimeout},
      field<&Backend::slow_start>},
+    {{"hash_key", Type::kString, lit(R"("uri")"),
+      "What `balance = \"hash\"` hashes: `uri` (path and query), `header:NAME` or "
+      "`cookie:NAME`; a request without it is balanced round robin."},
+     reader(read_hash_key)},
     {{"health", Type::kTable, kNoDefault, "Active health checks (the `backend.health.*` keys)."},
      reader(read_health)},
     {{"outlier", Type::kTable, kNoDefault,

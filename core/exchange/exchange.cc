@@ -145,6 +145,35 @@ void Exchange::on_input_settled() {
   if (phase_ == Phase::kDeferred) connect();
 }
 
+namespace {
+
+// The value balance = "hash" hashes: the target, a header, or a cookie
+// (left in the request); empty when the request has none.
+std::string_view hash_input(const http::Head& req, std::string_view key) {
+  if (key == "uri") return req.target;
+  std::string_view name = key.substr(7);
+  if (key.rfind("header:", 0) == 0) {
+    const http::HeaderField* h = req.find(name);
+    return h != nullptr ? h->value : std::string_view();
+  }
+  for (size_t i = 0; const http::HeaderField* h = req.find("cookie", i); ++i) {
+    std::string_view v = h->value;
+    while (!v.empty()) {
+      size_t end = v.find(';');
+      std::string_view pair = v.substr(0, end);
+      while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+      if (pair.size() > name.size() && pair.substr(0, name.size()) == name &&
+          pair[name.size()] == '=')
+        return pair.substr(name.size() + 1);
+      if (end == std::string_view::npos) break;
+      v.remove_prefix(end + 1);
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
 void Exchange::connect() {
   const config::Backend& b = backend();
   upstream::Affinity a;
@@ -152,6 +181,7 @@ void Exchange::connect() {
   a.client = down_->client().address;
   if (b.balance == config::Balance::kCookie)
     a.cookie = http::take_cookie(http_->req, http_->arena, b.cookie_name);
+  if (b.balance == config::Balance::kHash) a.hash = hash_input(http_->req, b.hash_key);
   http_->wire.default_host = b.name;
   http::write_request_head(http_->req, snap_.forward, http_->wire, &http_->fwd.head_wire());
   phase_ = Phase::kConnecting;

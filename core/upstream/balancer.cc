@@ -119,6 +119,7 @@ int BalancerState::pick_one(std::string_view key, const std::vector<const Server
       return pick_round_robin(avoid, now);
     case config::Balance::kSourceHash:
     case config::Balance::kCookie:
+    case config::Balance::kHash:
       break;
   }
   return key.empty() ? pick_round_robin(avoid, now) : pick_hash(key, avoid, now);

@@ -7,6 +7,8 @@
 #include <strings.h>
 
 #include <atomic>
+#include <map>
+#include <set>
 #include <regex>
 #include <thread>
 
@@ -495,6 +497,38 @@ TEST_F(ResilienceTest, ServerBackFromEjectionRampsUpUnderSlowStart) {
   // Seconds into a 60 s ramp its weight is a few percent of the other's;
   // without slow_start it would take half of the 40.
   EXPECT_LE(flaky.request_count() - before, 4u);
+}
+
+}  // namespace
+}  // namespace gantry::itest
+
+namespace gantry::itest {
+namespace {
+
+TEST_F(ResilienceTest, HashOnAHeaderKeepsEachValueOnOneServer) {
+  RecordingBackend s1, s2, s3;
+  for (RecordingBackend* s : {&s1, &s2, &s3}) ASSERT_TRUE(s->start());
+  ASSERT_TRUE(start_gantry(config({s1.address(), s2.address(), s3.address()},
+                                  "balance = \"hash\"\nhash_key = \"header:X-User\"\n", 2)));
+  for (int round = 0; round < 3; ++round) {
+    for (int u = 0; u < 12; ++u) {
+      auto r = exchange(port(), get_request("/h", "localhost", "X-User: user" + std::to_string(u) + "\r\n"),
+                        milliseconds(10000));
+      ASSERT_TRUE(r.ok());
+      ASSERT_EQ(r.response.status, 200);
+    }
+  }
+  std::map<std::string, std::set<int>> where;  // user -> servers that saw it
+  int idx = 0;
+  int used = 0;
+  for (RecordingBackend* s : {&s1, &s2, &s3}) {
+    ++idx;
+    used += s->request_count() > 0;
+    for (const auto& q : s->requests()) where[q.header("X-User")].insert(idx);
+  }
+  EXPECT_EQ(where.size(), 12u);
+  for (const auto& [user, servers] : where) EXPECT_EQ(servers.size(), 1u) << user;
+  EXPECT_GE(used, 2);
 }
 
 }  // namespace

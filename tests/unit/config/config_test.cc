@@ -66,7 +66,7 @@ std::vector<BadCase> bad_cases() {
       {"unknown balance", kListener + "[[backend]]\nname = \"web\"\nbalance = \"fastest\"\n"
        "servers = [\"127.0.0.1:1\"]\n",
        "5:11: backend[web].balance: unknown balance \"fastest\" (roundrobin, source, cookie, "
-       "leastconn, random)"},
+       "leastconn, random, hash)"},
       {"route unknown backend", kListener + kBackend + "[[route]]\nbackend = \"api\"\n",
        "7:11: route[0].backend: unknown backend \"api\""},
       {"route without action", kListener + kBackend + "[[route]]\npath_prefix = \"/x\"\n",
