@@ -533,3 +533,43 @@ TEST_F(ResilienceTest, HashOnAHeaderKeepsEachValueOnOneServer) {
 
 }  // namespace
 }  // namespace gantry::itest
+
+namespace gantry::itest {
+namespace {
+
+TEST_F(ResilienceTest, SlowAttemptPastPerTryIsRetriedElsewhere) {
+  RecordingBackend slow, fast;
+  ScriptedResponse late;
+  late.delay = milliseconds(3000);
+  slow.set_response(late);
+  ASSERT_TRUE(slow.start());
+  ASSERT_TRUE(fast.start());
+  ASSERT_TRUE(start_gantry(config({slow.address(), fast.address()},
+                                  "retry_on = [\"connect-failure\", \"response-timeout\"]\n"
+                                  "[timeouts]\nper_try = \"300ms\"\n",
+                                  1)));
+  // Round robin starts on the slow server: its attempt times out, the fast
+  // one answers.
+  auto r = exchange(port(), get_request("/t"), milliseconds(20000));
+  ASSERT_TRUE(r.ok()) << to_string(r.status);
+  EXPECT_EQ(r.response.status, 200);
+  EXPECT_EQ(slow.request_count(), 1u);
+  EXPECT_EQ(fast.request_count(), 1u);
+  EXPECT_NE(gantry().access_line("/t").find("retries=1"), std::string::npos);
+}
+
+TEST_F(ResilienceTest, RequestDeadlineAnswers504) {
+  RecordingBackend slow;
+  ScriptedResponse late;
+  late.delay = milliseconds(3000);
+  slow.set_response(late);
+  ASSERT_TRUE(slow.start());
+  ASSERT_TRUE(start_gantry(config({slow.address()}, "[timeouts]\nrequest = \"400ms\"\n", 1)));
+  auto r = exchange(port(), get_request("/d"), milliseconds(20000));
+  ASSERT_TRUE(r.ok()) << to_string(r.status);
+  EXPECT_EQ(r.response.status, 504);
+  EXPECT_NE(gantry().access_line("/d").find("deadline"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace gantry::itest
