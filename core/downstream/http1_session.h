@@ -31,6 +31,7 @@ class Http1Session final : public ClientConn,
  private:
   // Where the connection is.
   enum class State : uint8_t {
+    kProxyHeader,  // a proxy_protocol listener: the PROXY header has not ended
     kIdle,       // between requests
     kRequest,    // a request (head or body) is arriving
     kWaiting,    // the request is in; its response is not done
@@ -80,6 +81,7 @@ class Http1Session final : public ClientConn,
   void exchange_done(bool reusable) override;
   void abort() override;
 
+  void read_proxy_header(const char* p, size_t n);
   void parse(const char* p, size_t n);
   void parse_some(const char* p, size_t n);
   void drive();
@@ -98,6 +100,7 @@ class Http1Session final : public ClientConn,
   static constexpr uint64_t kLingerMs = 2000;
 
   std::unique_ptr<http::Parser> parser_;  // released when the connection becomes a tunnel
+  std::unique_ptr<net::ProxyHeaderReader> proxy_reader_;  // until the header has ended
   std::unique_ptr<exchange::Exchange> exchange_;
   std::string backlog_;  // pipelined bytes waiting for the current exchange
   State state_ = State::kIdle;
