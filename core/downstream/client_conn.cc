@@ -44,6 +44,25 @@ bool ClientConn::peer_allowed() const {
 
 bool ClientConn::accept_proxied(const net::ProxyInfo& info) {
   proxy_ = info;
+  // The reader lets only visible ASCII into these; the unique id is binary.
+  auto add = [this](const char* key, const std::string& value) {
+    if (value.empty()) return;
+    if (!proxy_notes_.empty()) proxy_notes_ += ' ';
+    proxy_notes_ += key;
+    proxy_notes_ += '=';
+    proxy_notes_ += value;
+  };
+  add("proxy_authority", info.authority);
+  add("proxy_alpn", info.alpn);
+  std::string hex;
+  static const char kHex[] = "0123456789abcdef";
+  for (unsigned char c : info.unique_id) {
+    hex += kHex[c >> 4];
+    hex += kHex[c & 15];
+  }
+  add("proxy_unique_id", hex);
+  if (info.ssl) add("proxy_ssl", info.ssl_version.empty() ? "1" : info.ssl_version);
+  facts_.proxy_notes = proxy_notes_;
   return finish_accept();
 }
 

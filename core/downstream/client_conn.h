@@ -79,6 +79,7 @@ class ClientConn : public gantry_conn {
   bool finish_accept();
 
   net::ProxyInfo proxy_;
+  std::string proxy_notes_;
 
   int listener_;
   ConnList* list_;

@@ -25,6 +25,9 @@ struct ClientFacts {
   // one named them. AF_UNSPEC when unknown.
   sockaddr_storage peer{};
   sockaddr_storage local{};
+  // "proxy_authority=... proxy_unique_id=..." from a PROXY v2 header's TLVs,
+  // for the access log; empty without them.
+  std::string_view proxy_notes;
   int listener = -1;                       // index into the config's listeners
   bool tls = false;
 };

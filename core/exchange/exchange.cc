@@ -16,7 +16,10 @@ Exchange::Exchange(Downstream* down, const runtime::Snapshot& snap, runtime::Wor
       http_(take_http_state(down, this, snap.cfg->limits)),
       hooks_(*snap.gen),
       record_(down->bytes_sent()),
-      leg_(this, snap, wc, &record_, this) {}
+      leg_(this, snap, wc, &record_, this) {
+  // What the balancer in front said about the client (PROXY v2 TLVs).
+  record_.notes.assign(down->client().proxy_notes);
+}
 
 Exchange::~Exchange() {
   tunnel_.reset();

@@ -344,9 +344,9 @@ bool ProxyHeaderReader::parse_ssl(const uint8_t* p, size_t n) {
     if (type == kSubSslVersion || type == kSubSslCn) {
       std::string& out = type == kSubSslVersion ? info_.ssl_version : info_.ssl_cn;
       out.clear();
-      // Shown in logs: anything but visible ASCII and spaces becomes '?'.
+      // Shown in logs: anything but visible ASCII becomes '?'.
       for (size_t i = 0; i < len; ++i)
-        out.push_back(v[i] >= 0x20 && v[i] <= 0x7e ? static_cast<char>(v[i]) : '?');
+        out.push_back(v[i] > 0x20 && v[i] <= 0x7e ? static_cast<char>(v[i]) : '?');
     }
     p += 3 + len;
     n -= 3 + len;

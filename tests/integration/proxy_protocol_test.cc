@@ -242,7 +242,11 @@ TEST_F(ProxyProtocolTest, V2HeaderInPiecesWithTlvsNamesTheClient) {
   Talk t = talk(connect_from("127.0.0.1", port()), pieces);
   ASSERT_EQ(t.received.compare(0, 12, "HTTP/1.1 200"), 0) << t.received;
   EXPECT_EQ(xff_of("/v2"), "2001:db8::9");
-  EXPECT_NE(access_log_line("/v2").find(" 2001:db8::9 \"GET /v2"), std::string::npos);
+  std::string line = access_log_line("/v2");
+  EXPECT_NE(line.find(" 2001:db8::9 \"GET /v2"), std::string::npos) << line;
+  // The TLVs reach the log as notes; the unique id, binary, as hex.
+  EXPECT_NE(line.find("proxy_authority=example.com proxy_unique_id=6964"), std::string::npos)
+      << line;
 }
 
 TEST_F(ProxyProtocolTest, V2LocalKeepsThePeerAddress) {
@@ -367,6 +371,64 @@ TEST_F(ProxyProtocolTest, HaproxySendProxyV1AndV2) {
     EXPECT_NE(access_log_line(target).find(" 127.0.0.2 \"GET " + target), std::string::npos)
         << send << ": " << access_log_line(target);
   }
+}
+
+// Modules see the client the header names: the ACL module's `src` picks the
+// backend by it, while the socket's peer is 127.0.0.1 for both requests.
+TEST_F(ProxyProtocolTest, AclSrcSeesTheNamedClient) {
+  RecordingBackend office("office");
+  ASSERT_TRUE(office.start());
+  std::string cfg = "workers = 1\nmodules_dir = \"{{MODULES_DIR}}\"\n"
+                    "[[module]]\nname = \"acl\"\npath = \"acl_hyperscan\"\n"
+                    "[module.config]\ncache_dir = \"off\"\n"
+                    "[[module.config.acl]]\nname = \"office\"\nsrc = [\"203.0.113.0/24\"]\n"
+                    "[[module.config.rule]]\nuse_backend = \"office\"\nif = \"office\"\n"
+                    "[[module.config.rule]]\nuse_backend = \"web\"\nunless = \"office\"\n"
+                    "[[listener]]\nname = \"main\"\nbind = \"127.0.0.1:{{PORT}}\"\n"
+                    "proxy_protocol = true\n"
+                    "[[backend]]\nname = \"web\"\nservers = [\"" + backend_.address() + "\"]\n"
+                    "[[backend]]\nname = \"office\"\nservers = [\"" + office.address() + "\"]\n";
+  ASSERT_TRUE(start_gantry(write_config(cfg)));
+  Talk in = talk(connect_from("127.0.0.1", port()),
+                 {"PROXY TCP4 203.0.113.9 127.0.0.1 1 2\r\n" + request("/acl-in")});
+  Talk out = talk(connect_from("127.0.0.1", port()),
+                  {"PROXY TCP4 198.51.100.7 127.0.0.1 1 2\r\n" + request("/acl-out")});
+  ASSERT_EQ(in.received.compare(0, 12, "HTTP/1.1 200"), 0) << in.received;
+  ASSERT_EQ(out.received.compare(0, 12, "HTTP/1.1 200"), 0) << out.received;
+  EXPECT_NE(in.received.find("office"), std::string::npos) << in.received;
+  EXPECT_EQ(out.received.find("office"), std::string::npos) << out.received;
+  EXPECT_EQ(xff_of("/acl-out"), "198.51.100.7");
+}
+
+// The header comes before TLS: HAProxy relays the client's TLS bytes after
+// its v2 header, and gantry reads the header, then handshakes.
+TEST_F(ProxyProtocolTest, HeaderBeforeTls) {
+  GANTRY_REQUIRE(::access("/usr/sbin/haproxy", X_OK) == 0, "/usr/sbin/haproxy (Debian package haproxy)");
+  GANTRY_REQUIRE_TOOL("openssl", "openssl");
+  std::string certs = tmp().file("certs");
+  ASSERT_TRUE(make_dirs(certs));
+  RunResult made = run_command(
+      {"sh", source_dir() + "/tests/unit/tls/make_test_certs.sh", certs}, tmp().path());
+  ASSERT_TRUE(made.status.ok()) << made.err;
+  std::string cfg = "workers = 1\nmodules_dir = \"{{MODULES_DIR}}\"\n"
+                    "[log]\naccess = \"stdout\"\n"
+                    "[[module]]\nname = \"tls-openssl\"\npath = \"tls_openssl\"\n"
+                    "[[listener]]\nname = \"main\"\nbind = \"127.0.0.1:{{PORT}}\"\n"
+                    "proxy_protocol = true\n"
+                    "[listener.tls]\nprovider = \"tls-openssl\"\n"
+                    "certificates = [ { cert = \"" + certs + "/ec.pem\", key = \"" + certs +
+                    "/ec.key\" } ]\n"
+                    "[[backend]]\nname = \"web\"\nservers = [\"" + backend_.address() + "\"]\n";
+  ASSERT_TRUE(start_gantry(write_config(cfg)));
+  HaproxyFront front;
+  ASSERT_TRUE(front.start(tmp().path(), port(), "send-proxy-v2"));
+  CurlResult r = run_curl({"-k", "--interface", "127.0.0.2",
+                           "https://127.0.0.1:" + std::to_string(front.port()) + "/tls"},
+                          tmp().path(), milliseconds(20000));
+  ASSERT_EQ(r.http_code, 200) << r.error;
+  EXPECT_EQ(xff_of("/tls"), "127.0.0.2");
+  for (const auto& q : backend_.requests())
+    if (q.target == "/tls") EXPECT_EQ(q.header("X-Forwarded-Proto"), "https");
 }
 
 class SendProxyTest : public IntegrationTest {
