@@ -487,6 +487,18 @@ TEST_F(SendProxyTest, V2HeaderFirstOnEveryConnection) {
   }
 }
 
+TEST_F(SendProxyTest, HealthChecksSpeakForGantry) {
+  ASSERT_TRUE(raw_.start());
+  ASSERT_TRUE(start_gantry(write_proxy_config(
+      {raw_.address()}, "send_proxy = \"v1\"\n[backend.health]\npath = \"/health\"\n"
+                        "interval = \"100ms\"\n")));
+  ASSERT_TRUE(raw_.wait_for_requests(1, milliseconds(10000)));
+  auto conns = raw_.connections();
+  ASSERT_FALSE(conns.empty());
+  std::string want = "PROXY UNKNOWN\r\nGET /health HTTP/1.1\r\n";
+  EXPECT_EQ(conns[0].compare(0, want.size(), want), 0) << conns[0];
+}
+
 TEST_F(SendProxyTest, ProxiedListenerPassesTheNamedClientOn) {
   ASSERT_TRUE(raw_.start());
   ASSERT_TRUE(start_gantry(write_config(
