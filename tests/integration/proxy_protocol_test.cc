@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <fstream>
@@ -398,6 +399,38 @@ TEST_F(ProxyProtocolTest, AclSrcSeesTheNamedClient) {
   EXPECT_NE(in.received.find("office"), std::string::npos) << in.received;
   EXPECT_EQ(out.received.find("office"), std::string::npos) << out.received;
   EXPECT_EQ(xff_of("/acl-out"), "198.51.100.7");
+}
+
+// balance = "source" hashes the client the header names: every request
+// comes from the same socket peer (127.0.0.1), yet clients spread over both
+// servers, and each named client stays on one.
+TEST_F(ProxyProtocolTest, SourceHashingUsesTheNamedClient) {
+  RecordingBackend second("second");
+  ASSERT_TRUE(second.start());
+  std::string cfg = "workers = 1\nmodules_dir = \"{{MODULES_DIR}}\"\n"
+                    "[[listener]]\nname = \"main\"\nbind = \"127.0.0.1:{{PORT}}\"\n"
+                    "proxy_protocol = true\n"
+                    "[[backend]]\nname = \"web\"\nbalance = \"source\"\nservers = [\"" +
+                    backend_.address() + "\", \"" + second.address() + "\"]\n";
+  ASSERT_TRUE(start_gantry(write_config(cfg)));
+  std::vector<std::string> first_server;  // body of the first answer per client
+  for (int round = 0; round < 2; ++round) {
+    for (int i = 1; i <= 20; ++i) {
+      std::string src = "198.51.100." + std::to_string(i);
+      Talk t = talk(connect_from("127.0.0.1", port()),
+                    {"PROXY TCP4 " + src + " 127.0.0.1 1 2\r\n" + request("/hash")});
+      ASSERT_EQ(t.received.compare(0, 12, "HTTP/1.1 200"), 0) << t.received;
+      std::string who = t.received.substr(t.received.size() - 6) == "second" ? "second" : "first";
+      if (round == 0) {
+        first_server.push_back(who);
+      } else {
+        EXPECT_EQ(first_server[static_cast<size_t>(i - 1)], who) << src << " moved";
+      }
+    }
+  }
+  size_t on_second = static_cast<size_t>(std::count(first_server.begin(), first_server.end(), "second"));
+  EXPECT_GT(on_second, 0u);
+  EXPECT_LT(on_second, first_server.size());
 }
 
 // The header comes before TLS: HAProxy relays the client's TLS bytes after
