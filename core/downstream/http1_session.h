@@ -1,5 +1,6 @@
 #pragma once
-// An HTTP/1.1 client connection: its request parser, one exchange at a time
+// An HTTP/1.1 client connection: on a proxy_protocol listener first the
+// PROXY header (before TLS), then its request parser, one exchange at a time
 // (pipelined requests wait their turn), keep-alive, client timeouts, the
 // lingering close, and the raw byte relay after an upgrade. It is the
 // exchange's Downstream: it turns responses into HTTP/1.1 bytes.
