@@ -28,7 +28,7 @@ bool UpstreamLeg::attempt(std::shared_ptr<upstream::Server> server) {
   const upstream::ConnectTarget& t = server_->target;
   record_->server = server_->address.text;
   fwd_->restart();
-  upstream::Acquired got = upstream::acquire(wc_.pool, t, this, stream_, fwd_->ready_bytes());
+  upstream::Acquired got = upstream::acquire(wc_.pool, t, this, stream_, fwd_->ready_bytes(), proxy_header_);
   up_ = got.conn;
   switch (got.how) {
     case upstream::Acquired::How::kFailed:

@@ -315,7 +315,7 @@ TEST(SchemaTest, HostKeysComeFromListenerAndBackend) {
       EXPECT_NE(std::find(keys.begin(), keys.end(), k.name), keys.end()) << k.name;
     }
   }
-  EXPECT_EQ(keys.size(), 11u);  // name is shared
+  EXPECT_EQ(keys.size(), 14u);  // name is shared
   EXPECT_EQ(tls_host_keys(false), std::vector<std::string>{"provider"});
   EXPECT_EQ(tls_host_keys(true), (std::vector<std::string>{"provider", "server_name"}));
 }
