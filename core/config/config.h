@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "gantry/module.h"
+#include "net/cidr.h"
 
 namespace gantry::config {
 
@@ -40,6 +41,7 @@ struct Timeouts {
   uint64_t upstream_idle = 30000;  // pooled idle upstream connection lifetime
   uint64_t per_try = 0;   // one attempt's wait for its response head; 0 = off
   uint64_t request = 0;   // a request's whole wait for a response head, retries included; 0 = off
+  uint64_t proxy_header = 5000;    // accept to the end of a PROXY protocol header
 };
 
 struct Limits {
@@ -75,6 +77,10 @@ struct Listener {
   Address bind;
   int backlog = 511;
   TlsRef tls;
+  // Clients come through an L4 balancer that puts a PROXY protocol header
+  // (v1 or v2) first; the header is required and names the client.
+  bool proxy_protocol = false;
+  std::vector<net::Cidr> proxy_protocol_from;  // peers allowed to send it; empty: any
   std::vector<ScopeTable> module_scopes;
   SourcePos pos;
 };
@@ -88,6 +94,8 @@ struct Server {
 };
 
 enum class Balance : uint8_t { kRoundRobin, kSourceHash, kCookie, kLeastConn, kRandom, kHash };
+// A PROXY protocol header sent first on every connection to a server.
+enum class SendProxy : uint8_t { kOff, kV1, kV2 };
 
 struct HealthCheck {
   bool enabled = false;
@@ -138,6 +146,7 @@ struct Backend {
   Outlier outlier;
   TlsRef tls;
   std::string tls_server_name;  // SNI sent to servers when tls is set
+  SendProxy send_proxy = SendProxy::kOff;
   std::vector<ScopeTable> module_scopes;
   SourcePos pos;
 };

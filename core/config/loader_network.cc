@@ -61,6 +61,21 @@ void read_listener_tls(const Value& v, Listener* l) {
   read_tls(v, schema::kListenerTls, l, &l->tls);
 }
 
+void read_proxy_protocol_from(const Value& v, Listener* l) {
+  const toml::array& list = *v.node.as_array();
+  for (size_t j = 0; j < list.size(); ++j) {
+    const toml::node& n = *list.get(j);
+    std::string path = v.path + "[" + std::to_string(j) + "]";
+    net::Cidr c;
+    const std::string* text = n.as_string() ? &n.as_string()->get() : nullptr;
+    if (text == nullptr || !net::Cidr::parse(*text, &c)) {
+      fail(n.source(), path,
+           "expected an address or a prefix such as \"10.0.0.0/8\" (no host bits set)");
+    }
+    l->proxy_protocol_from.push_back(c);
+  }
+}
+
 void read_backends(const Value& v, Config* cfg) {
   for_each_entry(v, [&](const toml::table& t, size_t i) { read_backend(t, i, cfg); });
 }

@@ -32,6 +32,7 @@ void read_module_config(const Value& v, ModuleEntry* m);
 // loader_network.cc
 void read_listeners(const Value& v, Config* cfg);
 void read_listener_tls(const Value& v, Listener* l);
+void read_proxy_protocol_from(const Value& v, Listener* l);
 void read_backends(const Value& v, Config* cfg);
 void read_servers(const Value& v, Backend* be);
 void read_health(const Value& v, Backend* be);

@@ -22,6 +22,10 @@ constexpr Range kNonEmpty{1, kNoLimit};
 constexpr std::string_view kLevels[] = {"debug", "info", "warn", "error"};
 constexpr std::string_view kBalances[] = {"roundrobin", "source", "cookie", "leastconn",
                                           "random",     "hash"};
+constexpr std::string_view kSendProxy[] = {"off", "v1", "v2"};
+static_assert(static_cast<int>(SendProxy::kOff) == 0 && static_cast<int>(SendProxy::kV1) == 1 &&
+                  static_cast<int>(SendProxy::kV2) == 2,
+              "kSendProxy follows the order of SendProxy");
 static_assert(static_cast<int>(Balance::kRoundRobin) == 0 &&
                   static_cast<int>(Balance::kSourceHash) == 1 &&
                   static_cast<int>(Balance::kCookie) == 2 &&
@@ -73,6 +77,11 @@ constexpr Key<Timeouts> kTimeoutKeys[] = {
       "Deadline for a response head, all attempts included: no retry starts after it, and "
       "reaching it answers 504; `0` = off.", kTimeout},
      field<&Timeouts::request>},
+    {{"proxy_header", Type::kDuration, lit(R"("5s")"),
+      "From accepting a connection on a `proxy_protocol` listener to the end of its PROXY "
+      "header; `0` = off.",
+      kTimeout},
+     field<&Timeouts::proxy_header>},
 };
 constexpr Table<Timeouts> kTimeouts = table("timeouts", kTimeoutKeys);
 
@@ -146,6 +155,15 @@ constexpr Key<Listener> kListenerKeys[] = {
     {{"tls", Type::kTable, kNoDefault,
       "Terminates TLS with a transport module (the `listener.tls.*` keys)."},
      reader(read_listener_tls)},
+    {{"proxy_protocol", Type::kBool, lit("false"),
+      "Every connection starts with a PROXY protocol header (v1 or v2, before TLS) naming the "
+      "client; without one it is closed. The client address feeds `X-Forwarded-For`, the log, "
+      "source hashing and modules."},
+     field<&Listener::proxy_protocol>},
+    {{"proxy_protocol_from", Type::kArray, prose("any peer"),
+      "Addresses or CIDR prefixes (`\"10.0.0.0/8\"`, `\"::1\"`) allowed to send the PROXY "
+      "header; connections from other peers are closed at once."},
+     reader(read_proxy_protocol_from)},
 };
 constexpr Table<Listener> kListener = table("listener", kListenerKeys, Extra::kModuleTables);
 
@@ -281,6 +299,14 @@ constexpr Key<Backend> kBackendKeys[] = {
      reader(read_outlier)},
     {{"tls", Type::kTable, kNoDefault, "Re-encrypts to the servers (the `backend.tls.*` keys)."},
      reader(read_backend_tls)},
+    {{"send_proxy",
+      Type::kEnum,
+      lit(R"("off")"),
+      "`v1` or `v2`: send a PROXY protocol header with the client's address first on every "
+      "server connection; such connections are never reused for another client.",
+      {},
+      names(kSendProxy)},
+     field<&Backend::send_proxy>},
 };
 constexpr Table<Backend> kBackend = table("backend", kBackendKeys, Extra::kModuleTables);
 

@@ -23,8 +23,38 @@ bool Http1Session::start(uv_stream_t* server) {
     return false;
   }
   conn_->start_read();
+  if (wants_proxy_header()) {
+    state_ = State::kProxyHeader;
+    proxy_reader_ = std::make_unique<net::ProxyHeaderReader>();
+    arm(snap_->cfg->timeouts.proxy_header);
+    return true;
+  }
   arm(snap_->cfg->timeouts.client_head);
   return true;
+}
+
+// The header comes before anything else, TLS included: the transport is set
+// only once it has ended, and the rest of the read goes through it.
+void Http1Session::read_proxy_header(const char* p, size_t n) {
+  size_t used = 0;
+  net::ProxyHeaderReader::Status st = proxy_reader_->feed(p, n, &used);
+  if (st == net::ProxyHeaderReader::Status::kNeedMore) return;
+  if (st == net::ProxyHeaderReader::Status::kError) {
+    GLOG_INFO("listener %s: bad PROXY header from %s (%s): closed",
+              snap_->cfg->listeners[listener()].name.c_str(), std::string(facts().address).c_str(),
+              proxy_reader_->reason());
+    abort();
+    return;
+  }
+  net::ProxyInfo info = proxy_reader_->info();
+  proxy_reader_.reset();
+  if (!accept_proxied(info)) {
+    abort();
+    return;
+  }
+  state_ = State::kIdle;
+  arm(snap_->cfg->timeouts.client_head);
+  if (used < n) conn_->receive(p + used, n - used);
 }
 
 void Http1Session::on_deadline(loop::DeadlineClock::Entry* e) {
@@ -37,6 +67,9 @@ void Http1Session::on_conn_handshake(net::Conn*) {
 
 void Http1Session::on_conn_data(net::Conn*, const char* p, size_t n) {
   switch (state_) {
+    case State::kProxyHeader:
+      read_proxy_header(p, n);
+      return;
     case State::kTunnel:
       exchange_->on_tunnel_client_data(p, n);
       return;
@@ -173,7 +206,11 @@ bool Http1Session::complete_exchange(bool reusable) {
   output_ = Output::kNone;
   if (!open()) return false;
   if (!reusable || close_after_ || reading_ == Reading::kEof || wc_.draining) {
-    close_gracefully();
+    if (reusable && can_close_at_once()) {
+      abort();
+    } else {
+      close_gracefully();
+    }
     return false;
   }
   state_ = State::kIdle;
@@ -227,6 +264,7 @@ std::string Http1Session::begin_tunnel() {
 void Http1Session::on_conn_eof(net::Conn*) {
   reading_ = Reading::kEof;
   switch (state_) {
+    case State::kProxyHeader:
     case State::kIdle:
     case State::kLingering:
       abort();
@@ -269,6 +307,7 @@ void Http1Session::on_conn_timeout(net::Conn*) { on_timeout(); }
 
 void Http1Session::on_timeout() {
   switch (state_) {
+    case State::kProxyHeader:
     case State::kIdle:
     case State::kLingering:
       abort();
@@ -293,6 +332,17 @@ void Http1Session::on_conn_drained(net::Conn*) {
   if (exchange_) exchange_->on_downstream_drained();
 }
 
+// A plain connection whose client said it is done (Connection: close, an
+// HTTP/1.0 request, or its FIN), after a request read to its end, with
+// nothing of it left unparsed and the whole response in the kernel's hands:
+// close() then sends the response and a FIN, as nginx does, and lingering
+// would only cost a shutdown, a read and an epoll update per connection.
+// TLS still lingers (its close_notify goes out with shutdown_write).
+bool Http1Session::can_close_at_once() const {
+  return (reading_ == Reading::kEof || !parser_->keep_alive()) && backlog_.empty() &&
+         !wc_.draining && !conn_->has_transport() && conn_->queued() == 0;
+}
+
 void Http1Session::close_gracefully() {
   if (!open()) return;
   // Lingering close: send our FIN after the queued response, then read and
@@ -314,7 +364,7 @@ void Http1Session::abort() {
 }
 
 void Http1Session::on_drain() {
-  if (state_ == State::kIdle) {
+  if (state_ == State::kIdle || state_ == State::kProxyHeader) {
     abort();
   } else {
     close_after_ = true;

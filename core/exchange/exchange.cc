@@ -3,6 +3,7 @@
 #include "exchange/router.h"
 #include "http/cookies.h"
 #include "http/serializer.h"
+#include "net/proxy_header.h"
 #include "util/log.h"
 #include "util/strings.h"
 
@@ -15,7 +16,10 @@ Exchange::Exchange(Downstream* down, const runtime::Snapshot& snap, runtime::Wor
       http_(take_http_state(down, this, snap.cfg->limits)),
       hooks_(*snap.gen),
       record_(down->bytes_sent()),
-      leg_(this, snap, wc, &record_, this) {}
+      leg_(this, snap, wc, &record_, this) {
+  // What the balancer in front said about the client (PROXY v2 TLVs).
+  record_.notes.assign(down->client().proxy_notes);
+}
 
 Exchange::~Exchange() {
   tunnel_.reset();
@@ -185,6 +189,12 @@ void Exchange::connect() {
   http_->wire.default_host = b.name;
   http::write_request_head(http_->req, snap_.forward, http_->wire, &http_->fwd.head_wire());
   phase_ = Phase::kConnecting;
+  if (b.send_proxy != config::SendProxy::kOff) {
+    const ClientFacts& f = down_->client();
+    leg_.set_proxy_header(b.send_proxy == config::SendProxy::kV1
+                              ? net::proxy_header_v1(f.peer, f.local)
+                              : net::proxy_header_v2(f.peer, f.local));
+  }
   if (!leg_.start(backend_, a, &http_->fwd)) respond_local(503, {}, nullptr, "no_server");
 }
 

@@ -78,8 +78,8 @@ bool UpstreamLeg::attempt(std::shared_ptr<upstream::Server> server, bool fresh) 
   record_->server = server_->address.text;
   record_->t_response = -1;  // this attempt's first response byte
   fwd_->restart();
-  upstream::Acquired got =
-      upstream::acquire(wc_.pool, t, this, stream_, fwd_->ready_bytes(), fresh);
+  upstream::Acquired got = upstream::acquire(wc_.pool, t, this, stream_, fwd_->ready_bytes(),
+                                             proxy_header_, fresh);
   up_ = got.conn;
   switch (got.how) {
     case upstream::Acquired::How::kFailed:

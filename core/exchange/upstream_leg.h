@@ -56,6 +56,8 @@ class UpstreamLeg final : public upstream::UpstreamEvents, public upstream::Slot
   // Choose a server of `backend` and connect; the request is `fwd`. false:
   // no server is up.
   bool start(int backend, const upstream::Affinity& a, RequestForwarder* fwd);
+  // A PROXY header for every connection this leg makes (send_proxy).
+  void set_proxy_header(std::string h) { proxy_header_ = std::move(h); }
   // A server picked for a client without a (valid) stickiness cookie: the
   // response tells the client, or null.
   const upstream::Server* cookie_server() const { return cookie_server_; }
@@ -125,6 +127,7 @@ class UpstreamLeg final : public upstream::UpstreamEvents, public upstream::Slot
   std::shared_ptr<upstream::Server> server_;  // held: a removed server lives on while used
   const upstream::Server* cookie_server_ = nullptr;
   std::vector<const upstream::Server*> tried_;  // this request's attempts, for redispatch
+  std::string proxy_header_;
   Stage stage_ = Stage::kIdle;
   Budget budget_ = Budget::kOut;
   upstream::Server* slot_ = nullptr;  // the server whose max_connections slot this holds

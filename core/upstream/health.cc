@@ -5,6 +5,7 @@
 #include <cstring>
 #include <string>
 
+#include "net/proxy_header.h"
 #include "util/log.h"
 
 namespace gantry::upstream {
@@ -130,6 +131,13 @@ void HealthChecker::run_probe(Target* t) {
   if (!hc.path.empty()) {
     p->request = "GET " + hc.path + " HTTP/1.1\r\nHost: " + t->server->address.text +
                  "\r\nUser-Agent: gantry-health\r\nConnection: close\r\n\r\n";
+    // A server that expects a PROXY header gets one that speaks for gantry
+    // itself (v1 UNKNOWN, v2 LOCAL).
+    sockaddr_storage none{};
+    if (t->backend->send_proxy == config::SendProxy::kV1)
+      p->request = net::proxy_header_v1(none, none) + p->request;
+    else if (t->backend->send_proxy == config::SendProxy::kV2)
+      p->request = net::proxy_header_v2(none, none) + p->request;
   }
   uv_timer_start(&p->deadline, [](uv_timer_t* d) { static_cast<Probe*>(d->data)->finish(false, "timeout"); },
                  hc.timeout, 0);

@@ -321,7 +321,7 @@ TEST(SchemaTest, HostKeysComeFromListenerAndBackend) {
       EXPECT_NE(std::find(keys.begin(), keys.end(), k.name), keys.end()) << k.name;
     }
   }
-  EXPECT_EQ(keys.size(), 21u);  // name is shared
+  EXPECT_EQ(keys.size(), 24u);  // name is shared
   EXPECT_EQ(tls_host_keys(false), std::vector<std::string>{"provider"});
   EXPECT_EQ(tls_host_keys(true), (std::vector<std::string>{"provider", "server_name"}));
 }
