@@ -51,10 +51,11 @@ done
 src="$scratch/src"
 build="$scratch/build"
 logs="$scratch/logs"
-mkdir -p "$src" "$logs"
+mkdir -p "$logs"
 echo "# mutate: ${#mutations[@]} mutation(s), scratch $scratch"
 # The scratch copy: sources only (node_modules kept for the JavaScript peers).
-rsync -a --delete --exclude '/build*' --exclude '/.git' "$repo_dir/" "$src/"
+rm -rf "$src" && mkdir -p "$src"
+tar -C "$repo_dir" --exclude='./build*' --exclude='./.git' -cf - . | tar -C "$src" -xf -
 cmake -S "$src" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$logs/configure.log"
 echo "# building the unmutated copy"
 ninja -C "$build" -j"$jobs" >"$logs/build-base.log" 2>&1 ||

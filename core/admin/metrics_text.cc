@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "metrics/module_metrics.h"
 #include "metrics/series.h"
 
 namespace gantry::admin {
@@ -23,6 +24,13 @@ class Out {
     s_ += '\n';
   }
   void line(const std::string& name, const std::string& labels, uint64_t v) {
+    s_ += name;
+    if (!labels.empty()) s_ += "{" + labels + "}";
+    s_ += ' ';
+    s_ += std::to_string(v);
+    s_ += '\n';
+  }
+  void line_signed(const std::string& name, const std::string& labels, int64_t v) {
     s_ += name;
     if (!labels.empty()) s_ += "{" + labels + "}";
     s_ += ' ';
@@ -62,6 +70,28 @@ std::string labels_for(const std::pair<std::string, std::string>& n) {
   std::string l = "backend=\"" + label_value(n.first) + "\"";
   if (!n.second.empty()) l += ",server=\"" + label_value(n.second) + "\"";
   return l;
+}
+
+// What modules declared (metric_register), one family per name, in the
+// order of first registration.
+void render_module_metrics(Out& o) {
+  std::vector<metrics::ModuleMetric> list = metrics::module_metric_list();
+  std::vector<bool> done(list.size(), false);
+  for (size_t i = 0; i < list.size(); ++i) {
+    if (done[i]) continue;
+    const metrics::ModuleMetric& first = list[i];
+    std::string name = "gantry_" + first.name;
+    o.header(name.c_str(),
+             first.type == metrics::ModuleMetricType::kGauge ? "gauge" : "counter",
+             first.help.empty() ? "Declared by a module." : first.help.c_str());
+    for (size_t j = i; j < list.size(); ++j) {
+      if (done[j] || list[j].name != first.name) continue;
+      done[j] = true;
+      std::string labels = "module=\"" + list[j].module + "\"";
+      if (!list[j].labels.empty()) labels += "," + list[j].labels;
+      o.line_signed(name, labels, metrics::module_metric_sum(static_cast<int32_t>(j)));
+    }
+  }
 }
 
 }  // namespace
@@ -174,6 +204,12 @@ std::string render_metrics(const metrics::WorkerMetrics& summed, const runtime::
     for (const auto& s : snap.servers[b]->servers)
       o.line("gantry_server_ejected", labels_for({cfg.backends[b].name, s->name}),
              s->ejected(now) ? 1 : 0);
+  o.header("gantry_server_ejections_total", "counter",
+           "Times outlier detection took the server out of rotation.");
+  for (size_t b = 0; b < cfg.backends.size() && b < snap.servers.size(); ++b)
+    for (const auto& s : snap.servers[b]->servers)
+      o.line("gantry_server_ejections_total", labels_for({cfg.backends[b].name, s->name}),
+             s->ejections.load(std::memory_order_relaxed));
 
   o.header("gantry_client_connections", "gauge", "Open client connections.");
   o.line("gantry_client_connections", "", sum.client_active);
@@ -185,6 +221,19 @@ std::string render_metrics(const metrics::WorkerMetrics& summed, const runtime::
          sum.tunnels_opened >= sum.tunnels_closed ? sum.tunnels_opened - sum.tunnels_closed : 0);
   o.header("gantry_tunnels_total", "counter", "Tunnels opened.");
   o.line("gantry_tunnels_total", "", sum.tunnels_opened);
+  o.header("gantry_tls_handshakes_total", "counter",
+           "TLS handshakes completed with clients, by provider, version and resumption.");
+  using metrics::TlsHandshakes;
+  for (int p = 0; p < TlsHandshakes::kProviders; ++p)
+    for (int v = 0; v < TlsHandshakes::kVersions; ++v)
+      for (int r = 0; r < 2; ++r) {
+        uint64_t n = sum.tls.count[p][v][r];
+        if (n == 0) continue;
+        o.line("gantry_tls_handshakes_total",
+               std::string("provider=\"") + TlsHandshakes::kProviderNames[p] + "\",version=\"" +
+                   TlsHandshakes::kVersionNames[v] + "\",resumed=\"" + (r ? "true" : "false") + "\"",
+               n);
+      }
   o.header("gantry_accept_failures_total", "counter",
            "accept() failures on client listeners (EMFILE, ENFILE, ...).");
   o.line("gantry_accept_failures_total", "", sum.accept_failures);
@@ -193,6 +242,7 @@ std::string render_metrics(const metrics::WorkerMetrics& summed, const runtime::
   o.line("gantry_reloads_total", "result=\"failed\"", reloads.failed);
   o.header("gantry_config_generation", "gauge", "The running configuration generation.");
   o.line("gantry_config_generation", "", snap.generation_id);
+  render_module_metrics(o);
   return o.take();
 }
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "gantry/module.h"
+#include "net/cidr.h"
 
 namespace gantry::config {
 
@@ -38,6 +39,9 @@ struct Timeouts {
   uint64_t tunnel = 0;           // tunnel idle; 0 = off
   uint64_t client_fin = 30000;   // half-closed tunnel: time the other way may stay open
   uint64_t upstream_idle = 30000;  // pooled idle upstream connection lifetime
+  uint64_t per_try = 0;   // one attempt's wait for its response head; 0 = off
+  uint64_t request = 0;   // a request's whole wait for a response head, retries included; 0 = off
+  uint64_t proxy_header = 5000;    // accept to the end of a PROXY protocol header
 };
 
 struct Limits {
@@ -73,6 +77,10 @@ struct Listener {
   Address bind;
   int backlog = 511;
   TlsRef tls;
+  // Clients come through an L4 balancer that puts a PROXY protocol header
+  // (v1 or v2) first; the header is required and names the client.
+  bool proxy_protocol = false;
+  std::vector<net::Cidr> proxy_protocol_from;  // peers allowed to send it; empty: any
   std::vector<ScopeTable> module_scopes;
   SourcePos pos;
 };
@@ -81,10 +89,13 @@ struct Server {
   std::string name;  // defaults to the address text
   Address address;
   uint32_t weight = 1;
+  bool backup = false;  // used only when no primary server can take a request
   SourcePos pos;
 };
 
-enum class Balance : uint8_t { kRoundRobin, kSourceHash, kCookie };
+enum class Balance : uint8_t { kRoundRobin, kSourceHash, kCookie, kLeastConn, kRandom, kHash };
+// A PROXY protocol header sent first on every connection to a server.
+enum class SendProxy : uint8_t { kOff, kV1, kV2 };
 
 struct HealthCheck {
   bool enabled = false;
@@ -95,6 +106,25 @@ struct HealthCheck {
   uint32_t fall = 3;
 };
 
+// What a failed attempt may be retried for (`retry_on`), as bits.
+enum RetryOn : uint32_t {
+  kRetryConnectFailure = 1u << 0,  // no connection could be made
+  kRetryEmptyResponse = 1u << 1,   // the connection died before any response byte
+  kRetryJunkResponse = 1u << 2,    // the response head was malformed
+  kRetryResponseTimeout = 1u << 3, // no response head within timeouts.per_try
+  kRetry502 = 1u << 4,
+  kRetry503 = 1u << 5,
+  kRetry504 = 1u << 6,
+};
+
+// Passive outlier detection ([backend.outlier]).
+struct Outlier {
+  uint32_t consecutive_5xx = 5;        // 0 = off
+  uint64_t base_ejection_time = 30000;  // x the number of ejections so far
+  uint64_t max_ejection_time = 300000;
+  uint32_t max_ejection_percent = 50;
+};
+
 struct Backend {
   std::string name;
   std::vector<Server> servers;
@@ -103,9 +133,20 @@ struct Backend {
   uint32_t keepalive = 32;                // idle pooled connections per server per worker
   uint64_t connect_timeout = 0;           // 0: inherit Timeouts::connect
   uint64_t server_timeout = 0;            // 0: inherit Timeouts::server
+  uint32_t retries = 2;                   // attempts after the first
+  uint32_t retry_on = kRetryConnectFailure | kRetryEmptyResponse;
+  uint32_t retry_buffer = 65536;          // request body kept for a replay
+  uint32_t retry_budget = 20;             // retries in flight, % of active requests
+  uint32_t max_connections = 0;           // requests in flight per server; 0 = no limit
+  uint32_t max_queue = 256;               // requests waiting for a server, per worker
+  uint64_t queue_timeout = 5000;          // longest wait in that queue
+  uint64_t slow_start = 0;                // weight ramp after a server comes back; 0 = off
+  std::string hash_key = "uri";           // balance = "hash": uri, header:NAME or cookie:NAME
   HealthCheck health;
+  Outlier outlier;
   TlsRef tls;
   std::string tls_server_name;  // SNI sent to servers when tls is set
+  SendProxy send_proxy = SendProxy::kOff;
   std::vector<ScopeTable> module_scopes;
   SourcePos pos;
 };

@@ -61,6 +61,21 @@ void read_listener_tls(const Value& v, Listener* l) {
   read_tls(v, schema::kListenerTls, l, &l->tls);
 }
 
+void read_proxy_protocol_from(const Value& v, Listener* l) {
+  const toml::array& list = *v.node.as_array();
+  for (size_t j = 0; j < list.size(); ++j) {
+    const toml::node& n = *list.get(j);
+    std::string path = v.path + "[" + std::to_string(j) + "]";
+    net::Cidr c;
+    const std::string* text = n.as_string() ? &n.as_string()->get() : nullptr;
+    if (text == nullptr || !net::Cidr::parse(*text, &c)) {
+      fail(n.source(), path,
+           "expected an address or a prefix such as \"10.0.0.0/8\" (no host bits set)");
+    }
+    l->proxy_protocol_from.push_back(c);
+  }
+}
+
 void read_backends(const Value& v, Config* cfg) {
   for_each_entry(v, [&](const toml::table& t, size_t i) { read_backend(t, i, cfg); });
 }
@@ -94,6 +109,47 @@ void read_servers(const Value& v, Backend* be) {
 void read_health(const Value& v, Backend* be) {
   be->health.enabled = true;
   schema::apply(schema::kHealth, v.section(), v.cfg, &be->health);
+}
+
+void read_retry_on(const Value& v, Backend* be) {
+  static constexpr std::pair<std::string_view, uint32_t> kNames[] = {
+      {"connect-failure", kRetryConnectFailure}, {"empty-response", kRetryEmptyResponse},
+      {"junk-response", kRetryJunkResponse},     {"response-timeout", kRetryResponseTimeout},
+      {"502", kRetry502},                        {"503", kRetry503},
+      {"504", kRetry504}};
+  uint32_t bits = 0;
+  const toml::array& a = *v.node.as_array();
+  for (size_t j = 0; j < a.size(); ++j) {
+    const toml::node& n = *a.get(j);
+    std::string name;
+    if (const auto* s = n.as_string()) {
+      name = s->get();
+    } else if (const auto* i = n.as_integer()) {
+      name = std::to_string(i->get());
+    }
+    uint32_t bit = 0;
+    for (const auto& [k, b] : kNames) {
+      if (k == name) bit = b;
+    }
+    if (bit == 0) {
+      fail(n.source(), v.path + "[" + std::to_string(j) + "]",
+           "expected one of connect-failure, empty-response, junk-response, response-timeout, "
+           "502, 503, 504");
+    }
+    bits |= bit;
+  }
+  be->retry_on = bits;
+}
+
+void read_outlier(const Value& v, Backend* be) {
+  schema::apply(schema::kOutlier, v.section(), v.cfg, &be->outlier);
+}
+
+void read_hash_key(const Value& v, Backend* be) {
+  const std::string& k = v.text;
+  bool named = (k.rfind("header:", 0) == 0 && k.size() > 7) || (k.rfind("cookie:", 0) == 0 && k.size() > 7);
+  if (k != "uri" && !named) v.fail("expected \"uri\", \"header:NAME\" or \"cookie:NAME\"");
+  be->hash_key = k;
 }
 
 void read_health_path(const Value& v, HealthCheck* h) {

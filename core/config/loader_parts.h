@@ -36,9 +36,13 @@ void read_module_config(const Value& v, ModuleEntry* m);
 // loader_network.cc
 void read_listeners(const Value& v, Config* cfg);
 void read_listener_tls(const Value& v, Listener* l);
+void read_proxy_protocol_from(const Value& v, Listener* l);
 void read_backends(const Value& v, Config* cfg);
 void read_servers(const Value& v, Backend* be);
 void read_health(const Value& v, Backend* be);
+void read_retry_on(const Value& v, Backend* be);
+void read_outlier(const Value& v, Backend* be);
+void read_hash_key(const Value& v, Backend* be);
 void read_health_path(const Value& v, HealthCheck* h);
 void read_backend_tls(const Value& v, Backend* be);
 

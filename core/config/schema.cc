@@ -21,10 +21,18 @@ constexpr Range kNonEmpty{1, kNoLimit};
 
 constexpr std::string_view kLevels[] = {"debug", "info", "warn", "error"};
 constexpr std::string_view kAccessFormats[] = {"text", "json"};
-constexpr std::string_view kBalances[] = {"roundrobin", "source", "cookie"};
+constexpr std::string_view kBalances[] = {"roundrobin", "source", "cookie", "leastconn",
+                                          "random",     "hash"};
+constexpr std::string_view kSendProxy[] = {"off", "v1", "v2"};
+static_assert(static_cast<int>(SendProxy::kOff) == 0 && static_cast<int>(SendProxy::kV1) == 1 &&
+                  static_cast<int>(SendProxy::kV2) == 2,
+              "kSendProxy follows the order of SendProxy");
 static_assert(static_cast<int>(Balance::kRoundRobin) == 0 &&
                   static_cast<int>(Balance::kSourceHash) == 1 &&
-                  static_cast<int>(Balance::kCookie) == 2,
+                  static_cast<int>(Balance::kCookie) == 2 &&
+                  static_cast<int>(Balance::kLeastConn) == 3 &&
+                  static_cast<int>(Balance::kRandom) == 4 &&
+                  static_cast<int>(Balance::kHash) == 5,
               "kBalances follows the order of Balance");
 
 constexpr Key<Config> kLogKeys[] = {
@@ -69,6 +77,19 @@ constexpr Key<Timeouts> kTimeoutKeys[] = {
       "Lifetime of an idle pooled upstream connection; `0` = until the server closes it.",
       kTimeout},
      field<&Timeouts::upstream_idle>},
+    {{"per_try", Type::kDuration, lit("0"),
+      "One attempt's wait for its response head; over it the attempt fails as "
+      "`response-timeout` (retried if `retry_on` says so); `0` = off.", kTimeout},
+     field<&Timeouts::per_try>},
+    {{"request", Type::kDuration, lit("0"),
+      "Deadline for a response head, all attempts included: no retry starts after it, and "
+      "reaching it answers 504; `0` = off.", kTimeout},
+     field<&Timeouts::request>},
+    {{"proxy_header", Type::kDuration, lit(R"("5s")"),
+      "From accepting a connection on a `proxy_protocol` listener to the end of its PROXY "
+      "header; `0` = off.",
+      kTimeout},
+     field<&Timeouts::proxy_header>},
 };
 constexpr Table<Timeouts> kTimeouts = table("timeouts", kTimeoutKeys);
 
@@ -157,6 +178,15 @@ constexpr Key<Listener> kListenerKeys[] = {
     {{"tls", Type::kTable, kNoDefault,
       "Terminates TLS with a transport module (the `listener.tls.*` keys)."},
      reader(read_listener_tls)},
+    {{"proxy_protocol", Type::kBool, lit("false"),
+      "Every connection starts with a PROXY protocol header (v1 or v2, before TLS) naming the "
+      "client; without one it is closed. The client address feeds `X-Forwarded-For`, the log, "
+      "source hashing and modules."},
+     field<&Listener::proxy_protocol>},
+    {{"proxy_protocol_from", Type::kArray, prose("any peer"),
+      "Addresses or CIDR prefixes (`\"10.0.0.0/8\"`, `\"::1\"`) allowed to send the PROXY "
+      "header; connections from other peers are closed at once."},
+     reader(read_proxy_protocol_from)},
 };
 constexpr Table<Listener> kListener = table("listener", kListenerKeys, Extra::kModuleTables);
 
@@ -168,6 +198,9 @@ constexpr Key<Server> kServerKeys[] = {
     {{"name", Type::kString, prose("the address"),
       "Identifies the server in balancing cookies and source hashing."},
      field<&Server::name>},
+    {{"backup", Type::kBool, lit("false"),
+      "Takes requests only when no primary (non-backup) server can."},
+     field<&Server::backup>},
 };
 constexpr Table<Server> kServer = table("backend.servers", kServerKeys);
 
@@ -191,6 +224,24 @@ constexpr Key<HealthCheck> kHealthKeys[] = {
 };
 constexpr Table<HealthCheck> kHealth = table("backend.health", kHealthKeys);
 
+constexpr Key<Outlier> kOutlierKeys[] = {
+    {{"consecutive_5xx", Type::kInt, lit("5"),
+      "Consecutive failures (5xx, connect failures, resets, bad heads, timeouts) that eject "
+      "a server; `0` = off.", Range{0, 100000}},
+     field<&Outlier::consecutive_5xx>},
+    {{"base_ejection_time", Type::kDuration, lit(R"("30s")"),
+      "Time out of rotation, times the number of the server's ejections so far.",
+      Range{100, kHour}},
+     field<&Outlier::base_ejection_time>},
+    {{"max_ejection_time", Type::kDuration, lit(R"("300s")"), "Cap on one ejection's length.",
+      Range{100, 24 * kHour}},
+     field<&Outlier::max_ejection_time>},
+    {{"max_ejection_percent", Type::kInt, lit("50"),
+      "Most of a backend's servers ejected at once, in percent of them (rounded down).", Range{0, 100}},
+     field<&Outlier::max_ejection_percent>},
+};
+constexpr Table<Outlier> kOutlier = table("backend.outlier", kOutlierKeys);
+
 constexpr Key<Backend> kBackendTlsKeys[] = {
     {{"provider", Type::kString, kRequired, "Transport name of a loaded module.", kNonEmpty},
      field<&Backend::tls, &TlsRef::provider>},
@@ -211,7 +262,9 @@ constexpr Key<Backend> kBackendKeys[] = {
     {{"balance",
       Type::kEnum,
       lit(R"("roundrobin")"),
-      "`roundrobin` (weighted), `source` (client address hash) or `cookie`.",
+      "`roundrobin` (weighted), `source` (client address hash), `cookie`, `leastconn` "
+      "(fewest requests in flight per weight, per worker), `random` (the less busy of two "
+      "random picks) or `hash` (consistent hashing of `hash_key`).",
       {},
       names(kBalances)},
      field<&Backend::balance>},
@@ -227,10 +280,56 @@ constexpr Key<Backend> kBackendKeys[] = {
     {{"server_timeout", Type::kDuration, lit("0"),
       "Overrides `timeouts.server` for this backend; `0` inherits.", kTimeout},
      field<&Backend::server_timeout>},
+    {{"retries", Type::kInt, lit("2"),
+      "Attempts after the first, each on another server when there is one.", Range{0, 10}},
+     field<&Backend::retries>},
+    {{"retry_on", Type::kArray, lit(R"(["connect-failure", "empty-response"])"),
+      "What is retried: `connect-failure`, `empty-response`, `junk-response`, "
+      "`response-timeout`, `502`, `503`, `504`."},
+     reader(read_retry_on)},
+    {{"retry_buffer", Type::kSize, lit(R"("64k")"),
+      "Request body kept to replay on a retry; a longer body is never retried.",
+      Range{0, 64 * kMiB}},
+     field<&Backend::retry_buffer>},
+    {{"retry_budget", Type::kInt, lit("20"),
+      "Retries in flight at most, as a percent of the backend's active requests per worker "
+      "(3 are always allowed).", Range{0, 100}},
+     field<&Backend::retry_budget>},
+    {{"max_connections", Type::kInt, lit("0"),
+      "Requests in flight per server, shared evenly among workers (each gets at least 1); "
+      "`0` = no limit.", Range{0, 1000000}},
+     field<&Backend::max_connections>},
+    {{"max_queue", Type::kInt, lit("256"),
+      "Requests each worker keeps waiting while every server is at `max_connections`; "
+      "past it: 503.", Range{0, 1000000}},
+     field<&Backend::max_queue>},
+    {{"queue_timeout", Type::kDuration, lit(R"("5s")"),
+      "Longest wait in that queue; then 503 with `Retry-After` (`queue_timeout` in the log).",
+      Range{1, kHour}},
+     field<&Backend::queue_timeout>},
+    {{"slow_start", Type::kDuration, lit("0"),
+      "A server back from down or ejected ramps its weight from 1/256 to full over this "
+      "time; `0` = off.", kTimeout},
+     field<&Backend::slow_start>},
+    {{"hash_key", Type::kString, lit(R"("uri")"),
+      "What `balance = \"hash\"` hashes: `uri` (path and query), `header:NAME` or "
+      "`cookie:NAME`; a request without it is balanced round robin."},
+     reader(read_hash_key)},
     {{"health", Type::kTable, kNoDefault, "Active health checks (the `backend.health.*` keys)."},
      reader(read_health)},
+    {{"outlier", Type::kTable, kNoDefault,
+      "Passive outlier detection (the `backend.outlier.*` keys); on by default."},
+     reader(read_outlier)},
     {{"tls", Type::kTable, kNoDefault, "Re-encrypts to the servers (the `backend.tls.*` keys)."},
      reader(read_backend_tls)},
+    {{"send_proxy",
+      Type::kEnum,
+      lit(R"("off")"),
+      "`v1` or `v2`: send a PROXY protocol header with the client's address first on every "
+      "server connection; such connections are never reused for another client.",
+      {},
+      names(kSendProxy)},
+     field<&Backend::send_proxy>},
 };
 constexpr Table<Backend> kBackend = table("backend", kBackendKeys, Extra::kModuleTables);
 
@@ -317,7 +416,7 @@ TableDoc doc_of(const Table<T>& t) {
 std::vector<TableDoc> all_tables() {
   return {doc_of(kTop),     doc_of(kLog),    doc_of(kTimeouts), doc_of(kLimits),
           doc_of(kProxy),   doc_of(kAdmin),  doc_of(kModule), doc_of(kListener), doc_of(kListenerTls),
-          doc_of(kBackend), doc_of(kServer), doc_of(kHealth),   doc_of(kBackendTls),
+          doc_of(kBackend), doc_of(kServer), doc_of(kHealth),   doc_of(kOutlier), doc_of(kBackendTls),
           doc_of(kRoute),   doc_of(kRespond)};
 }
 

@@ -327,6 +327,7 @@ extern const Table<Listener> kListenerTls;
 extern const Table<Backend> kBackend;
 extern const Table<Server> kServer;
 extern const Table<HealthCheck> kHealth;
+extern const Table<Outlier> kOutlier;
 extern const Table<Backend> kBackendTls;
 extern const Table<Route> kRoute;
 extern const Table<Respond> kRespond;

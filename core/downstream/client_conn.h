@@ -13,6 +13,7 @@
 #include "exchange/downstream.h"
 #include "module_loader/handles.h"
 #include "net/conn.h"
+#include "net/proxy_header.h"
 #include "runtime/snapshot.h"
 #include "runtime/worker_context.h"
 
@@ -45,13 +46,23 @@ class ClientConn : public gantry_conn {
   const runtime::Snapshot& snap() const { return *snap_; }
   int listener() const { return listener_; }
   const exchange::ClientFacts& facts() const { return facts_; }
+  // The client's address (GANTRY_ADDR_PEER) or the one it connected to
+  // (GANTRY_ADDR_LOCAL): the PROXY header's when one named them, else the socket's.
+  int client_addr(int which, sockaddr_storage* out, socklen_t* len) const;
+  // What the PROXY header said; version kNone without one.
+  const net::ProxyInfo& proxy() const { return proxy_; }
   // Position in the worker's connection list, kept by the worker.
   size_t slot() const { return slot_; }
   void set_slot(size_t slot) { slot_ = slot; }
 
  protected:
-  // The common part of start(): false when refused (the caller closes).
+  // The common part of start(): false when refused (the caller closes). On
+  // a proxy_protocol listener it only accepts and checks the peer: the rest
+  // (finish_accept) waits for the PROXY header.
   bool accept(uv_stream_t* server, net::ConnHandler* handler);
+  bool wants_proxy_header() const;
+  // The PROXY header is in: take its addresses and finish accepting.
+  bool accept_proxied(const net::ProxyInfo& info);
   // After the TLS handshake; false: a module refused the connection.
   bool run_handshake_hooks();
   void run_close_hooks();
@@ -64,6 +75,11 @@ class ClientConn : public gantry_conn {
 
  private:
   void learn_address();
+  bool peer_allowed() const;
+  bool finish_accept();
+
+  net::ProxyInfo proxy_;
+  std::string proxy_notes_;
 
   int listener_;
   ConnList* list_;

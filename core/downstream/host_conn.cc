@@ -15,7 +15,7 @@ gantry_status_t conn_addr(gantry_conn_t* c, int32_t which, void* sa, uint32_t* l
   if (sa == nullptr || len == nullptr) return GANTRY_ERR_INVAL;
   sockaddr_storage ss;
   socklen_t l = 0;
-  if (C(c)->conn()->addr(which, &ss, &l) != 0) return GANTRY_ERR_GENERIC;
+  if (C(c)->client_addr(which, &ss, &l) != 0) return GANTRY_ERR_GENERIC;
   if (*len < l) return GANTRY_ERR_RANGE;
   std::memcpy(sa, &ss, l);
   *len = l;

@@ -23,8 +23,38 @@ bool Http1Session::start(uv_stream_t* server) {
     return false;
   }
   conn_->start_read();
+  if (wants_proxy_header()) {
+    state_ = State::kProxyHeader;
+    proxy_reader_ = std::make_unique<net::ProxyHeaderReader>();
+    arm(snap_->cfg->timeouts.proxy_header);
+    return true;
+  }
   arm(snap_->cfg->timeouts.client_head);
   return true;
+}
+
+// The header comes before anything else, TLS included: the transport is set
+// only once it has ended, and the rest of the read goes through it.
+void Http1Session::read_proxy_header(const char* p, size_t n) {
+  size_t used = 0;
+  net::ProxyHeaderReader::Status st = proxy_reader_->feed(p, n, &used);
+  if (st == net::ProxyHeaderReader::Status::kNeedMore) return;
+  if (st == net::ProxyHeaderReader::Status::kError) {
+    GLOG_INFO("listener %s: bad PROXY header from %s (%s): closed",
+              snap_->cfg->listeners[listener()].name.c_str(), std::string(facts().address).c_str(),
+              proxy_reader_->reason());
+    abort();
+    return;
+  }
+  net::ProxyInfo info = proxy_reader_->info();
+  proxy_reader_.reset();
+  if (!accept_proxied(info)) {
+    abort();
+    return;
+  }
+  state_ = State::kIdle;
+  arm(snap_->cfg->timeouts.client_head);
+  if (used < n) conn_->receive(p + used, n - used);
 }
 
 void Http1Session::on_deadline(loop::DeadlineClock::Entry* e) {
@@ -37,6 +67,9 @@ void Http1Session::on_conn_handshake(net::Conn*) {
 
 void Http1Session::on_conn_data(net::Conn*, const char* p, size_t n) {
   switch (state_) {
+    case State::kProxyHeader:
+      read_proxy_header(p, n);
+      return;
     case State::kTunnel:
       exchange_->on_tunnel_client_data(p, n);
       return;
@@ -231,6 +264,7 @@ std::string Http1Session::begin_tunnel() {
 void Http1Session::on_conn_eof(net::Conn*) {
   reading_ = Reading::kEof;
   switch (state_) {
+    case State::kProxyHeader:
     case State::kIdle:
     case State::kLingering:
       abort();
@@ -273,6 +307,7 @@ void Http1Session::on_conn_timeout(net::Conn*) { on_timeout(); }
 
 void Http1Session::on_timeout() {
   switch (state_) {
+    case State::kProxyHeader:
     case State::kIdle:
     case State::kLingering:
       abort();
@@ -329,7 +364,7 @@ void Http1Session::abort() {
 }
 
 void Http1Session::on_drain() {
-  if (state_ == State::kIdle) {
+  if (state_ == State::kIdle || state_ == State::kProxyHeader) {
     abort();
   } else {
     close_after_ = true;

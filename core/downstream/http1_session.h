@@ -1,5 +1,6 @@
 #pragma once
-// An HTTP/1.1 client connection: its request parser, one exchange at a time
+// An HTTP/1.1 client connection: on a proxy_protocol listener first the
+// PROXY header (before TLS), then its request parser, one exchange at a time
 // (pipelined requests wait their turn), keep-alive, client timeouts, the
 // lingering close, and the raw byte relay after an upgrade. It is the
 // exchange's Downstream: it turns responses into HTTP/1.1 bytes.
@@ -31,6 +32,7 @@ class Http1Session final : public ClientConn,
  private:
   // Where the connection is.
   enum class State : uint8_t {
+    kProxyHeader,  // a proxy_protocol listener: the PROXY header has not ended
     kIdle,       // between requests
     kRequest,    // a request (head or body) is arriving
     kWaiting,    // the request is in; its response is not done
@@ -80,6 +82,7 @@ class Http1Session final : public ClientConn,
   void exchange_done(bool reusable) override;
   void abort() override;
 
+  void read_proxy_header(const char* p, size_t n);
   void parse(const char* p, size_t n);
   void parse_some(const char* p, size_t n);
   void drive();
@@ -98,6 +101,7 @@ class Http1Session final : public ClientConn,
   static constexpr uint64_t kLingerMs = 2000;
 
   std::unique_ptr<http::Parser> parser_;  // released when the connection becomes a tunnel
+  std::unique_ptr<net::ProxyHeaderReader> proxy_reader_;  // until the header has ended
   std::unique_ptr<exchange::Exchange> exchange_;
   std::string backlog_;  // pipelined bytes waiting for the current exchange
   State state_ = State::kIdle;

@@ -77,6 +77,7 @@ void write_access_line(int fd, const AccessRecord& r) {
   line.append(r.termination);
   if (r.upgraded) line.append(" upgraded");
   if (r.reused) line.append(" reused");
+  if (r.retries > 0) line.append(" retries=").append(std::to_string(r.retries));
   if (!r.notes.empty()) {
     line += ' ';
     append_sanitized(line, r.notes);

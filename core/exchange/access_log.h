@@ -14,6 +14,7 @@ struct AccessRecord {
   int64_t t_head = -1, t_connect = -1, t_response = -1, t_total = -1;
   bool upgraded = false;
   bool reused = false;
+  uint32_t retries = 0;  // attempts after the first
 };
 
 // One line, one write(2): client "METHOD target" status bytes_in bytes_out

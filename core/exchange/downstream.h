@@ -3,6 +3,8 @@
 // an HTTP/2 stream tomorrow. The client side owns the exchange and feeds it
 // the request; the exchange answers through this interface and never sees a
 // connection, a parser or a protocol.
+#include <sys/socket.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -19,6 +21,13 @@ struct ClientFacts {
   gantry_conn_t* handle = nullptr;         // the connection as modules see it
   std::vector<void*>* conn_ctx = nullptr;  // modules' connection contexts (may be empty)
   std::string_view address;                // the client's address as text
+  // The client's address and the one it connected to: a PROXY header's when
+  // one named them. AF_UNSPEC when unknown.
+  sockaddr_storage peer{};
+  sockaddr_storage local{};
+  // "proxy_authority=... proxy_unique_id=..." from a PROXY v2 header's TLVs,
+  // for the access log; empty without them.
+  std::string_view proxy_notes;
   int listener = -1;                       // index into the config's listeners
   bool tls = false;
 };

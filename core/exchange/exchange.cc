@@ -3,6 +3,7 @@
 #include "exchange/router.h"
 #include "http/cookies.h"
 #include "http/serializer.h"
+#include "net/proxy_header.h"
 #include "util/log.h"
 #include "util/strings.h"
 
@@ -15,7 +16,10 @@ Exchange::Exchange(Downstream* down, const runtime::Snapshot& snap, runtime::Wor
       http_(take_http_state(down, this, snap.cfg->limits)),
       hooks_(*snap.gen),
       record_(down->bytes_sent()),
-      leg_(this, snap, wc, &record_, this) {}
+      leg_(this, snap, wc, &record_, this) {
+  // What the balancer in front said about the client (PROXY v2 TLVs).
+  record_.notes.assign(down->client().proxy_notes);
+}
 
 LogContext Exchange::log_context() {
   uint32_t bs = backend_ >= 0 ? snap_.backend_series[backend_] : metrics::kNoSeries;
@@ -158,6 +162,35 @@ void Exchange::on_input_settled() {
   if (phase_ == Phase::kDeferred) connect();
 }
 
+namespace {
+
+// The value balance = "hash" hashes: the target, a header, or a cookie
+// (left in the request); empty when the request has none.
+std::string_view hash_input(const http::Head& req, std::string_view key) {
+  if (key == "uri") return req.target;
+  std::string_view name = key.substr(7);
+  if (key.rfind("header:", 0) == 0) {
+    const http::HeaderField* h = req.find(name);
+    return h != nullptr ? h->value : std::string_view();
+  }
+  for (size_t i = 0; const http::HeaderField* h = req.find("cookie", i); ++i) {
+    std::string_view v = h->value;
+    while (!v.empty()) {
+      size_t end = v.find(';');
+      std::string_view pair = v.substr(0, end);
+      while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+      if (pair.size() > name.size() && pair.substr(0, name.size()) == name &&
+          pair[name.size()] == '=')
+        return pair.substr(name.size() + 1);
+      if (end == std::string_view::npos) break;
+      v.remove_prefix(end + 1);
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
 void Exchange::connect() {
   const config::Backend& b = backend();
   upstream::Affinity a;
@@ -165,9 +198,16 @@ void Exchange::connect() {
   a.client = down_->client().address;
   if (b.balance == config::Balance::kCookie)
     a.cookie = http::take_cookie(http_->req, http_->arena, b.cookie_name);
+  if (b.balance == config::Balance::kHash) a.hash = hash_input(http_->req, b.hash_key);
   http_->wire.default_host = b.name;
   http::write_request_head(http_->req, snap_.forward, http_->wire, &http_->fwd.head_wire());
   phase_ = Phase::kConnecting;
+  if (b.send_proxy != config::SendProxy::kOff) {
+    const ClientFacts& f = down_->client();
+    leg_.set_proxy_header(b.send_proxy == config::SendProxy::kV1
+                              ? net::proxy_header_v1(f.peer, f.local)
+                              : net::proxy_header_v2(f.peer, f.local));
+  }
   if (!leg_.start(backend_, a, &http_->fwd)) respond_local(503, {}, nullptr, "no_server");
 }
 
@@ -215,9 +255,21 @@ void Exchange::on_leg_data(const char* p, size_t n) {
       start_tunnel(p + used, n - used);
       return;
     case ResponseRelay::Fed::kError: {
+      if (retry_status_ != 0) {
+        int status = retry_status_;
+        retry_status_ = 0;
+        if (retry_response(upstream::Failure::kStatus, status)) return;
+        // No retry after all: the client gets the server's status.
+        leg_.drop();
+        on_leg_failed(status, "server_status");
+        return;
+      }
       const char* cause = http_->relay.error_cause();
+      leg_.observe(upstream::Outcome::kGatewayError, cause);
       GLOG_WARN("backend %s server %s: malformed response (%s): %s", backend().name.c_str(),
                 leg_.server_name().c_str(), cause, http_->relay.error_reason());
+      if (phase_ != Phase::kRelaying && retry_response(upstream::Failure::kJunkResponse, 502))
+        return;
       leg_.drop();
       // A head composed but not yet sent is taken back: the client gets a
       // 502 rather than half a response.
@@ -228,7 +280,29 @@ void Exchange::on_leg_data(const char* p, size_t n) {
   }
 }
 
+// Whether the leg can try again for a response that is not passed on; the
+// relay then waits for the next server's response.
+bool Exchange::retry_response(upstream::Failure f, int status) {
+  if (!leg_.retry_response(f, status)) return false;
+  http_->relay.restart();
+  phase_ = Phase::kConnecting;
+  return true;
+}
+
 bool Exchange::on_response_head() {
+  // A status retry_on names is not passed on while another attempt may
+  // still answer: the relay refuses it, and on_leg_data retries.
+  int st = http_->resp.status;
+  leg_.observe(st >= 500 ? upstream::Outcome::kServerError : upstream::Outcome::kGood,
+               "5xx response");
+  if ((st == 502 && (backend().retry_on & config::kRetry502)) ||
+      (st == 503 && (backend().retry_on & config::kRetry503)) ||
+      (st == 504 && (backend().retry_on & config::kRetry504))) {
+    if (leg_.may_retry(st)) {
+      retry_status_ = st;
+      return false;
+    }
+  }
   if (!hooks_.response_headers(this)) return false;
   if (const upstream::Server* s = leg_.cookie_server()) {
     http::add_sticky_cookie(&http_->resp, http_->arena, backend().cookie_name, s->name);
@@ -263,6 +337,12 @@ void Exchange::on_leg_failed(int status, const char* termination) {
     return;
   }
   if (input_ != Input::kComplete) fate_ = ClientFate::kClose;
+  if (std::string_view(termination) == "queue_timeout") {
+    // Every server is at max_connections: come back shortly.
+    static const std::vector<std::pair<std::string, std::string>> kRetryAfter{{"Retry-After", "1"}};
+    respond_local(status, {}, &kRetryAfter, termination);
+    return;
+  }
   respond_local(status, {}, nullptr, termination);
 }
 

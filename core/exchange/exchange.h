@@ -115,6 +115,7 @@ class Exchange final : public gantry_stream,
   void connect();
   void response_complete(bool upstream_clean);
   void start_tunnel(const char* rest, size_t n);
+  bool retry_response(upstream::Failure f, int status);
   void respond_local(int status, std::string_view body,
                      const std::vector<std::pair<std::string, std::string>>* headers,
                      const char* termination);
@@ -138,6 +139,7 @@ class Exchange final : public gantry_stream,
   enum class Input : uint8_t { kHead, kBody, kComplete } input_ = Input::kHead;
   enum class Upgrade : uint8_t { kNone, kAsked } wants_upgrade_ = Upgrade::kNone;
   ClientFate fate_ = ClientFate::kKeepAlive;
+  int retry_status_ = 0;  // a response head refused so that another server is tried
 };
 
 }  // namespace gantry::exchange

@@ -61,6 +61,7 @@ void emit_log(const ExchangeRecord& r, const LogContext& c) {
   a.t_total = r.since_start();
   a.upgraded = r.upgraded;
   a.reused = r.reused;
+  a.retries = r.retries;
   a.client = c.down->client().address;
   // Log hooks first: what they add with log_note belongs on this line.
   if (c.hooks->any_log()) c.hooks->log(c.stream, to_log_record(a));

@@ -30,6 +30,7 @@ struct ExchangeRecord {
   bool reused = false;    // the upstream connection came from the pool
   bool upgraded = false;  // the exchange became a tunnel
   uint32_t server_series = UINT32_MAX;  // metric series of the server used
+  uint32_t retries = 0;   // attempts after the first (retry policy)
   std::string server;     // "host:port" of the server used
   std::string notes;      // key=value pairs added by modules
 };

@@ -8,6 +8,25 @@ bool RequestForwarder::writable(net::Conn* c) const {
   return c != nullptr && progress_ != Progress::kNone && pending_.empty();
 }
 
+void RequestForwarder::sent(const char* p, size_t n) {
+  if (replay_overflowed_) return;
+  if (replay_.size() + n > replay_limit_) {
+    replay_overflowed_ = true;
+    std::string().swap(replay_);
+    return;
+  }
+  replay_.append(p, n);
+}
+
+void RequestForwarder::restart() {
+  if (progress_ == Progress::kBody && !replay_overflowed_) {
+    replay_.append(pending_);
+    pending_.swap(replay_);
+    replay_.clear();
+  }
+  progress_ = Progress::kNone;
+}
+
 bool RequestForwarder::start(net::Conn* c) {
   if (progress_ == Progress::kNone) {
     if (pending_.empty()) {
@@ -18,11 +37,13 @@ bool RequestForwarder::start(net::Conn* c) {
                           uv_buf_init(pending_.data(), static_cast<unsigned>(pending_.size()))};
       c->writev(bufs, 2);
       progress_ = Progress::kBody;
+      sent(pending_.data(), pending_.size());
       pending_.clear();
     }
   } else if (!pending_.empty()) {
     c->write(pending_.data(), pending_.size());
     progress_ = Progress::kBody;
+    sent(pending_.data(), pending_.size());
     pending_.clear();
   }
   return c->above_high_water();
@@ -38,8 +59,12 @@ bool RequestForwarder::body(net::Conn* c, const char* p, size_t n) {
                           uv_buf_init(const_cast<char*>(p), static_cast<unsigned>(n)),
                           uv_buf_init(const_cast<char*>("\r\n"), 2)};
       c->writev(bufs, 3);
+      sent(line, line_len);
+      sent(p, n);
+      sent("\r\n", 2);
     } else {
       c->write(p, n);
+      sent(p, n);
     }
     return c->above_high_water();
   }
@@ -55,6 +80,7 @@ bool RequestForwarder::end(net::Conn* c) {
   if (writable(c)) {
     progress_ = Progress::kBody;
     c->write(last.data(), last.size());
+    sent(last.data(), last.size());
     return c->above_high_water();
   }
   pending_.append(last);

@@ -49,6 +49,14 @@ class ResponseRelay final : public http::ParserEvents {
   // A new exchange: new downstream and events, a fresh parser and stage.
   void rebind(Downstream* down, RelayEvents* events);
   void set_request(const Request& r) { req_ = r; }
+  // The server is changed before any final head went down (a retry): wait
+  // for a new response from the start.
+  void restart() {
+    up_ = nullptr;
+    stage_ = Stage::kHead;
+    parser_.reset();
+    head_->clear();  // the refused head's fields must not mix with the next one's
+  }
   // A response head over either limit is refused (the client gets a 502).
   void set_limits(uint32_t max_head_bytes, uint32_t max_headers) {
     parser_.set_limits(max_head_bytes, max_headers, 0);

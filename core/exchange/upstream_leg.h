@@ -15,6 +15,9 @@
 #include "exchange/request_forwarder.h"
 #include "runtime/snapshot.h"
 #include "runtime/worker_context.h"
+#include "loop/deadline_clock.h"
+#include "upstream/balancer.h"
+#include "upstream/outlier.h"
 #include "upstream/retry_policy.h"
 #include "upstream/selector.h"
 #include "upstream/upstream_events.h"
@@ -35,22 +38,42 @@ class LegOwner {
   virtual void on_leg_drained() = 0;
 };
 
-class UpstreamLeg final : public upstream::UpstreamEvents {
+class UpstreamLeg final : public upstream::UpstreamEvents, public upstream::SlotWaiter {
  public:
   UpstreamLeg(LegOwner* owner, const runtime::Snapshot& snap, runtime::WorkerContext& wc,
               ExchangeRecord* record, gantry_stream_t* stream);
-  ~UpstreamLeg() override { drop(); }
+  ~UpstreamLeg() override {
+    drop();
+    leave_budget();
+    let_go_of_server();
+  }
+  // start() put the request in the backend's queue (every server at
+  // max_connections): the connection comes later, or on_leg_failed(503).
+  bool queued() const { return queue_wait_.armed(); }
   UpstreamLeg(const UpstreamLeg&) = delete;
   UpstreamLeg& operator=(const UpstreamLeg&) = delete;
 
   // Choose a server of `backend` and connect; the request is `fwd`. false:
   // no server is up.
   bool start(int backend, const upstream::Affinity& a, RequestForwarder* fwd);
+  // A PROXY header for every connection this leg makes (send_proxy).
+  void set_proxy_header(std::string h) { proxy_header_ = std::move(h); }
   // A server picked for a client without a (valid) stickiness cookie: the
   // response tells the client, or null.
   const upstream::Server* cookie_server() const { return cookie_server_; }
   net::Conn* conn() const { return up_ != nullptr ? up_->conn() : nullptr; }
   const std::string& server_name() const { return up_->server_name(); }
+
+  // A response head the exchange has not passed on was bad (`f` is
+  // kJunkResponse) or has a status retry_on names (kStatus): true if another
+  // attempt started (the exchange waits for its response), false if the
+  // exchange must answer itself. The current connection is closed either way.
+  bool retry_response(upstream::Failure f, int status);
+  // What the server's attempt came to, for passive outlier detection.
+  void observe(upstream::Outcome o, const char* cause);
+  // Whether the policy would retry a response with `status` (retry_on,
+  // retries left, budget, a replayable request).
+  bool may_retry(int status) const;
 
   // The response is over: the connection goes back to the pool if it can.
   void release(bool reusable);
@@ -71,8 +94,24 @@ class UpstreamLeg final : public upstream::UpstreamEvents {
   void on_upstream_timeout() override;
   void on_upstream_drained() override { owner_->on_leg_drained(); }
 
-  bool attempt(std::shared_ptr<upstream::Server> server);
+  // Where the request stands in its backend's retry budget.
+  enum class Budget : uint8_t { kOut, kActive, kRetrying };
+
+  bool attempt(std::shared_ptr<upstream::Server> server, bool fresh = false);
+  void on_slot_free() override;
+  static void on_queue_timeout(loop::DeadlineClock::Entry* e);
+  void leave_queue();
+  void let_go_of_server();
   void retry_or_fail(upstream::Failure f, int status, const char* termination);
+  // Another attempt for failure `f`; false: none is left.
+  bool retry(upstream::Failure f, int status);
+  void give_up(int status, const char* termination);
+  void warn_server(const char* fmt, const char* what);
+  void enter_budget();
+  void leave_budget();
+  upstream::BalancerState& balancer() const { return snap_.balancers[wc_.index()][backend_]; }
+  bool past_deadline() const;
+  upstream::AttemptFacts facts(int status) const;
   void connected();
   void arm_server_timer();
   const config::Backend& backend() const { return snap_.cfg->backends[backend_]; }
@@ -88,7 +127,15 @@ class UpstreamLeg final : public upstream::UpstreamEvents {
   std::shared_ptr<upstream::Server> server_;  // held: a removed server lives on while used
   const upstream::Server* cookie_server_ = nullptr;
   std::vector<const upstream::Server*> tried_;  // this request's attempts, for redispatch
+  std::string proxy_header_;
   Stage stage_ = Stage::kIdle;
+  Budget budget_ = Budget::kOut;
+  upstream::Server* slot_ = nullptr;  // the server whose max_connections slot this holds
+  // On the clock while queued for a slot.
+  struct QueueWait : loop::DeadlineClock::Entry {
+    explicit QueueWait(UpstreamLeg* l) : Entry(&UpstreamLeg::on_queue_timeout), leg(l) {}
+    UpstreamLeg* leg;
+  } queue_wait_{this};
 };
 
 }  // namespace gantry::exchange

@@ -19,7 +19,8 @@ void append_field(std::string* out, std::string_view name, std::string_view valu
   p += name.size();
   *p++ = ':';
   *p++ = ' ';
-  std::memcpy(p, value.data(), value.size());
+  // An empty value may have a null data(): memcpy must not see it.
+  if (!value.empty()) std::memcpy(p, value.data(), value.size());
   p += value.size();
   *p++ = '\r';
   *p = '\n';

@@ -28,6 +28,24 @@ void SeriesCounters::add(const SeriesCounters& o) {
   total.add(o.total);
 }
 
+const char* const TlsHandshakes::kProviderNames[kProviders] = {"openssl", "boringssl", "other"};
+const char* const TlsHandshakes::kVersionNames[kVersions] = {"TLSv1", "TLSv1.1", "TLSv1.2",
+                                                             "TLSv1.3", "other"};
+
+void TlsHandshakes::note(std::string_view library, std::string_view version, bool resumed) {
+  int p = library.rfind("OpenSSL", 0) == 0 ? 0 : library.rfind("BoringSSL", 0) == 0 ? 1 : 2;
+  int v = kVersions - 1;
+  for (int i = 0; i < kVersions - 1; ++i)
+    if (version == kVersionNames[i]) v = i;
+  ++count[p][v][resumed ? 1 : 0];
+}
+
+void TlsHandshakes::add(const TlsHandshakes& o) {
+  for (int p = 0; p < kProviders; ++p)
+    for (int v = 0; v < kVersions; ++v)
+      for (int r = 0; r < 2; ++r) count[p][v][r] += o.count[p][v][r];
+}
+
 void WorkerMetrics::add(const WorkerMetrics& o) {
   if (o.series.size() > series.size()) series.resize(o.series.size());
   for (size_t i = 0; i < o.series.size(); ++i) series[i].add(o.series[i]);
@@ -35,6 +53,7 @@ void WorkerMetrics::add(const WorkerMetrics& o) {
   accept_failures += o.accept_failures;
   tunnels_opened += o.tunnels_opened;
   tunnels_closed += o.tunnels_closed;
+  tls.add(o.tls);
   client_active += o.client_active;
   upstream_active += o.upstream_active;
   upstream_idle += o.upstream_idle;

@@ -4,6 +4,7 @@
 // the copies on the main thread (admin/), so the request path takes no lock
 // and makes no atomic read-modify-write.
 #include <cstdint>
+#include <string_view>
 #include <vector>
 
 #include "metrics/series.h"
@@ -38,12 +39,26 @@ struct SeriesCounters {
   void add(const SeriesCounters& o);
 };
 
+// TLS handshakes done, by provider, protocol version and resumption: a
+// fixed table, so no client can grow it.
+struct TlsHandshakes {
+  static constexpr int kProviders = 3;  // OpenSSL, BoringSSL, other
+  static constexpr int kVersions = 5;   // TLSv1, TLSv1.1, TLSv1.2, TLSv1.3, other
+  static const char* const kProviderNames[kProviders];
+  static const char* const kVersionNames[kVersions];
+  uint64_t count[kProviders][kVersions][2] = {};  // [..][..][resumed]
+  // `library` and `version` as gantry_tls_info_t gives them.
+  void note(std::string_view library, std::string_view version, bool resumed);
+  void add(const TlsHandshakes& o);
+};
+
 struct WorkerMetrics {
   std::vector<SeriesCounters> series;  // by series id, grown on first use
   uint64_t requests[kClasses] = {};    // every exchange, routed or answered locally
   uint64_t accept_failures = 0;
   uint64_t tunnels_opened = 0;
   uint64_t tunnels_closed = 0;
+  TlsHandshakes tls;
   // Gauges, filled in by the worker when it is asked for a copy.
   uint64_t client_active = 0, upstream_active = 0, upstream_idle = 0;
 

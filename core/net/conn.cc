@@ -132,26 +132,31 @@ void Conn::on_read(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
     return;
   }
   self->bytes_read_ += static_cast<uint64_t>(n);
-  if (self->transport_ == nullptr) {
-    self->handler_->on_conn_data(self, buf->base, static_cast<size_t>(n));
+  self->receive(buf->base, static_cast<size_t>(n));
+}
+
+void Conn::receive(const char* data, size_t n) {
+  if (closing_) return;
+  if (transport_ == nullptr) {
+    handler_->on_conn_data(this, data, n);
     return;
   }
-  const uint8_t* p = reinterpret_cast<const uint8_t*>(buf->base);
-  size_t left = static_cast<size_t>(n);
-  while (left > 0 && !self->closing_) {
+  const uint8_t* p = reinterpret_cast<const uint8_t*>(data);
+  size_t left = n;
+  while (left > 0 && !closing_) {
     size_t used = 0;
-    gantry_io_t r = self->transport_->feed_cipher(self->sess_, p, left, &used);
+    gantry_io_t r = transport_->feed_cipher(sess_, p, left, &used);
     if (r == GANTRY_IO_ERROR) {
-      self->fail(UV_EPROTO);
+      fail(UV_EPROTO);
       return;
     }
     p += used;
     left -= used;
-    self->pump_plain();
+    pump_plain();
     if (used == 0 && left > 0) {
       // The session cannot take more until the handler drains it; treat a
       // stuck transport as a protocol error rather than spin.
-      self->fail(UV_EPROTO);
+      fail(UV_EPROTO);
       return;
     }
   }

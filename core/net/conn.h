@@ -59,10 +59,20 @@ class Conn {
   gantry_status_t transport_info(gantry_tls_info_t* out) const;
 
   void set_handler(ConnHandler* h) { handler_ = h; }
+  // Bytes read from the socket, through the transport if there is one. For
+  // an owner that read a preamble (a PROXY header) off the raw bytes before
+  // setting the transport, and hands the rest of that read back here.
+  void receive(const char* p, size_t n);
   void start_read();
   void stop_read();
   bool reading() const { return reading_; }
 
+  // Bytes that go before the transport's (a PROXY header ahead of a TLS
+  // handshake): written raw, in order with everything queued after.
+  bool write_preamble(const char* p, size_t n) {
+    uv_buf_t b = uv_buf_init(const_cast<char*>(p), static_cast<unsigned>(n));
+    return raw_writev(&b, 1);
+  }
   // Queue plaintext for the peer; false if the connection is failing.
   bool write(const char* p, size_t n);
   bool writev(const uv_buf_t* bufs, int nbufs);

@@ -78,8 +78,10 @@ Result<std::shared_ptr<const Snapshot>> make_snapshot(std::shared_ptr<modules::G
   for (size_t b = 0; b < cfg.backends.size(); ++b) {
     s->backend_series.push_back(metrics::series_id(cfg.backends[b].name, ""));
     auto set = std::make_shared<upstream::ServerSet>();
-    for (const config::Server& srv : cfg.backends[b].servers)
+    for (const config::Server& srv : cfg.backends[b].servers) {
       set->servers.push_back(s->make_server(b, srv.name, srv.address, srv.weight));
+      set->servers.back()->backup = srv.backup;
+    }
     s->servers.push_back(std::move(set));
   }
   s->count_exchanges = !cfg.admin.bind.empty();
@@ -90,9 +92,9 @@ Result<std::shared_ptr<const Snapshot>> make_snapshot(std::shared_ptr<modules::G
   s->forward.x_forwarded_proto = cfg.proxy.x_forwarded_proto;
   s->forward.via = cfg.proxy.via;
   s->balancers.resize(workers);
-  for (auto& row : s->balancers)
+  for (uint32_t w = 0; w < workers; ++w)
     for (size_t b = 0; b < cfg.backends.size(); ++b)
-      row.emplace_back(&cfg.backends[b], s->servers[b]);
+      s->balancers[w].emplace_back(&cfg.backends[b], s->servers[b], w, workers);
   if (cfg.access_log == "stdout") {
     s->access_fd = STDOUT_FILENO;
   } else if (cfg.access_log == "stderr") {

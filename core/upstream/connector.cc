@@ -15,7 +15,7 @@ bool run_connect_hooks(const ConnectTarget& t, gantry_stream_t* stream, int fd, 
 }
 
 bool start_connect(UpstreamConn* u, const ConnectTarget& t, gantry_stream_t* stream,
-                   size_t pending) {
+                   size_t pending, const std::string& proxy_header) {
   net::Conn* c = u->conn();
   const config::Address& addr = *t.address;
   if (c->open_socket(addr.sa.ss_family) != 0) return false;
@@ -28,6 +28,9 @@ bool start_connect(UpstreamConn* u, const ConnectTarget& t, gantry_stream_t* str
     if (c->set_transport(t.scope->tls.transport, t.scope->tls.tctx, params) != 0) return false;
   }
   if (c->connect(reinterpret_cast<const sockaddr*>(&addr.sa)) != 0) return false;
+  // Queued behind the connect, so it leaves before the TLS handshake and the request.
+  if (!proxy_header.empty() && !c->write_preamble(proxy_header.data(), proxy_header.size()))
+    return false;
   u->arm(t.connect_timeout_ms);
   return true;
 }
@@ -35,14 +38,18 @@ bool start_connect(UpstreamConn* u, const ConnectTarget& t, gantry_stream_t* str
 }  // namespace
 
 Acquired acquire(Pool& pool, const ConnectTarget& t, UpstreamEvents* user,
-                 gantry_stream_t* stream, size_t pending) {
-  if (UpstreamConn* idle = pool.take(*t.pool_key)) {
+                 gantry_stream_t* stream, size_t pending, const std::string& proxy_header,
+                 bool fresh) {
+  // The PROXY protocol forbids sharing a connection between clients.
+  bool own = !proxy_header.empty();
+  if (UpstreamConn* idle = own || fresh ? nullptr : pool.take(*t.pool_key)) {
     idle->attach(user);
     return {idle, Acquired::How::kPooled};
   }
-  auto* u = new UpstreamConn(&pool, *t.pool_key, t.address->text, t.keep);
+  auto* u = new UpstreamConn(&pool, *t.pool_key, t.address->text,
+                             own ? UpstreamConn::Keep{} : t.keep);
   u->attach(user);
-  if (!start_connect(u, t, stream, pending)) {
+  if (!start_connect(u, t, stream, pending, proxy_header)) {
     u->close();
     return {};
   }

@@ -35,7 +35,11 @@ struct Acquired {
 };
 
 // `stream` and `pending` are what the modules' on_connect_upstream hooks see.
+// A non-empty `proxy_header` goes first on a new connection, which then
+// belongs to that client alone: never taken from the pool nor put back.
+// `fresh`: never an idle pooled connection (a retry after one died).
 Acquired acquire(Pool& pool, const ConnectTarget& t, UpstreamEvents* user,
-                 gantry_stream_t* stream, size_t pending);
+                 gantry_stream_t* stream, size_t pending, const std::string& proxy_header = {},
+                 bool fresh = false);
 
 }  // namespace gantry::upstream

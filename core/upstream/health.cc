@@ -1,8 +1,11 @@
 #include "upstream/health.h"
 
+#include "upstream/outlier.h"
+
 #include <cstring>
 #include <string>
 
+#include "net/proxy_header.h"
 #include "util/log.h"
 
 namespace gantry::upstream {
@@ -44,8 +47,14 @@ struct HealthChecker::Probe {
           h->health_transitions.store(h->health_transitions.load(std::memory_order_relaxed) + 1,
                                       std::memory_order_relaxed);
           h->note_change();
+          h->back_since_ms.store(now_ms(), std::memory_order_relaxed);
           GLOG_INFO("backend %s server %s is UP", t->backend->name.c_str(),
                     t->server->name.c_str());
+        }
+        // A passing check ends a passive ejection early.
+        if (t->ok_streak >= t->backend->health.rise && h->ejected(now_ms())) {
+          h->eject_until(0);
+          note_return(*h, t->backend->name, "an active check passed");
         }
       } else {
         t->ok_streak = 0;
@@ -128,6 +137,13 @@ void HealthChecker::run_probe(Target* t) {
   if (!hc.path.empty()) {
     p->request = "GET " + hc.path + " HTTP/1.1\r\nHost: " + t->server->address.text +
                  "\r\nUser-Agent: gantry-health\r\nConnection: close\r\n\r\n";
+    // A server that expects a PROXY header gets one that speaks for gantry
+    // itself (v1 UNKNOWN, v2 LOCAL).
+    sockaddr_storage none{};
+    if (t->backend->send_proxy == config::SendProxy::kV1)
+      p->request = net::proxy_header_v1(none, none) + p->request;
+    else if (t->backend->send_proxy == config::SendProxy::kV2)
+      p->request = net::proxy_header_v2(none, none) + p->request;
   }
   uv_timer_start(&p->deadline, [](uv_timer_t* d) { static_cast<Probe*>(d->data)->finish(false, "timeout"); },
                  hc.timeout, 0);

@@ -33,7 +33,12 @@ Choice choose(BalancerState& bal, const config::Backend& backend, const Affinity
     case config::Balance::kSourceHash:
       c.server = at(bal, bal.pick(a.client, kNone));
       return c;
+    case config::Balance::kHash:
+      c.server = at(bal, bal.pick(a.hash, kNone));
+      return c;
     case config::Balance::kRoundRobin:
+    case config::Balance::kLeastConn:
+    case config::Balance::kRandom:
       break;
   }
   c.server = at(bal, bal.pick({}, kNone));

@@ -16,6 +16,7 @@ struct Affinity {
   std::string_view module_key;  // set by a module (host->set_balance_key)
   std::string_view cookie;      // value of the backend's cookie, if the request had one
   std::string_view client;      // client address, for source hashing
+  std::string_view hash;        // balance = "hash": the request's hash_key value
 };
 
 struct Choice {

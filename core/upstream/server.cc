@@ -38,4 +38,17 @@ int ServerSet::find(std::string_view server_name) const {
   return -1;
 }
 
+bool Server::warn_due(uint32_t w, uint64_t now, uint32_t* suppressed) {
+  constexpr uint64_t kWarnIntervalMs = 1000;
+  WorkerSlot& slot = per_worker[w];
+  if (now < slot.warn_next_ms) {
+    ++slot.warn_suppressed;
+    return false;
+  }
+  *suppressed = slot.warn_suppressed;
+  slot.warn_suppressed = 0;
+  slot.warn_next_ms = now + kWarnIntervalMs;
+  return true;
+}
+
 }  // namespace gantry::upstream

@@ -40,8 +40,33 @@ struct Server {
   void set_healthy(bool up) { healthy_.store(up, std::memory_order_relaxed); }
   bool ejected(uint64_t now) const { return ejected_until_.load(std::memory_order_relaxed) > now; }
   void eject_until(uint64_t ms) { ejected_until_.store(ms, std::memory_order_relaxed); }
+  // Sets the ejection deadline if it is still `expected`; false if another
+  // thread changed it first.
+  bool eject_until_if(uint64_t expected, uint64_t ms) {
+    return ejected_until_.compare_exchange_strong(expected, ms, std::memory_order_relaxed);
+  }
   uint64_t ejected_until() const { return ejected_until_.load(std::memory_order_relaxed); }
   uint32_t weight() const { return weight_.load(std::memory_order_relaxed); }
+
+  // Passive outlier detection (upstream/outlier.h). Unlike the state above,
+  // workers write these, but only when a response fails, when an ejection
+  // starts and once when it ends: never on a request that went well.
+  std::atomic<uint32_t> consecutive_failures{0};
+  std::atomic<uint32_t> ejections{0};        // so far: each ejection lasts longer
+  std::atomic<bool> ejection_open{false};    // ejected, and its return not logged yet
+  // When the server last came back (UP after a check, or back from an
+  // ejection), for slow_start; 0: never away.
+  std::atomic<uint64_t> back_since_ms{0};
+
+  // The weight the balancers use, in 1/256ths: `weight` scaled, ramped
+  // from 1 to full over `slow_start_ms` after the server came back.
+  uint64_t weight_at(uint64_t now, uint64_t slow_start_ms) const {
+    uint64_t full = static_cast<uint64_t>(weight()) << 8;
+    uint64_t since = back_since_ms.load(std::memory_order_relaxed);
+    if (slow_start_ms == 0 || since == 0 || now >= since + slow_start_ms) return full;
+    uint64_t w = full * (now - since) / slow_start_ms;
+    return w == 0 ? 1 : w;
+  }
   void set_weight(uint32_t w) { weight_.store(w, std::memory_order_relaxed); }
 
   // May take a request that is not pinned to it / one that is.
@@ -55,19 +80,28 @@ struct Server {
   const std::string name;         // identity within its backend (cookies, hashing, the API)
   const config::Address address;
   const uint32_t config_weight;
+  bool backup = false;   // set before the server is published
   std::string pool_key;  // address, plus the transport context when encrypted
   ConnectTarget target;  // what connecting needs (pool_key points here)
 
   // What one worker counts for this server; written by that worker only.
   struct alignas(64) WorkerSlot {
     std::atomic<uint32_t> active{0};  // requests in flight to it
+    // Warnings about the server, collapsed: at most one line a second, which
+    // counts the ones left out. Only the owning worker touches these.
+    uint64_t warn_next_ms = 0;
+    uint32_t warn_suppressed = 0;
   };
+  // Whether worker `w` may log a warning about this server now; if so,
+  // *suppressed is how many were left out since the last one.
+  bool warn_due(uint32_t w, uint64_t now, uint32_t* suppressed);
   std::vector<WorkerSlot> per_worker;
 
   // Its metric series (metrics/series.h), set when it is made.
   uint32_t metrics_series = UINT32_MAX;
-  // Written by the main thread only (health checks, the admin API), read by
-  // the admin listener: state changes and when the last one happened.
+  // State changes and when the last one happened, read by the admin
+  // listener. Transitions are written by the main thread only (health
+  // checks); the time also by a worker's outlier ejection (a plain store).
   std::atomic<uint64_t> health_transitions{0};
   std::atomic<uint64_t> last_change_ms{0};  // now_ms() clock; 0: never changed
   void note_change() {

@@ -86,6 +86,7 @@ struct Rule {
   int32_t backend_index = -1;  // resolved at load; -1: the host routes by name
   LocalResponse response;    // kRespond and kDeny
   Redirect redirect;         // kRedirect
+  int32_t hits_metric = -1;  // host metric counting the rule's matches; -1: none
 };
 
 // Consecutive rules of the form `if = "one_acl"` whose ACL has only string
@@ -100,6 +101,7 @@ struct RuleRun {
 };
 
 struct AclConfig {
+  int32_t default_hits_metric = -1;  // requests that fell through to default_backend
   std::vector<FieldSpec> fields;
   std::vector<Predicate> preds;
   std::vector<Acl> acls;

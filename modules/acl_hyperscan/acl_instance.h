@@ -51,6 +51,7 @@ class AclModule : public gantry::Module {
  private:
   void build(const gantry::Config& config);
   bool init_workers(std::string* why);
+  void register_metrics();
 
   AclConfig cfg_;
   FieldMatcher matcher_;

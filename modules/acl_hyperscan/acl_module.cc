@@ -74,11 +74,34 @@ void AclModule::build(const gantry::Config& config) {
                 stats.from_cache, stats.compile_ms);
   host().info(line);
 
+  register_metrics();
   std::string why;
   if (!init_workers(&why)) {
     reader.fail(gantry::Config(), "acl: " + why);
     reader.raise(GANTRY_ERR_NOMEM);
   }
+}
+
+// gantry_acl_rule_hits_total{module=...,rule=...}: a rule's `name`, or its
+// position (#1 is the first). A rule set of many thousands would crowd the
+// host's series table, so rules past kRuleSeries share rule="_other".
+void AclModule::register_metrics() {
+  constexpr size_t kRuleSeries = 1000;
+  const char* help = "Requests an ACL rule matched (default: none matched, default_backend).";
+  for (size_t i = 0; i < cfg_.rules.size(); ++i) {
+    Rule& r = cfg_.rules[i];
+    std::string label = i >= kRuleSeries     ? "_other"
+                        : !r.name.empty()   ? r.name
+                                            : "#" + std::to_string(i + 1);
+    std::string escaped;
+    for (char c : label) {
+      if (c == '"' || c == '\\') escaped += '\\';
+      escaped += c == '\n' ? ' ' : c;
+    }
+    r.hits_metric = host().metric_counter("acl_rule_hits_total", help, "rule=\"" + escaped + "\"");
+  }
+  if (!cfg_.default_backend.empty())
+    cfg_.default_hits_metric = host().metric_counter("acl_rule_hits_total", help, "rule=\"default\"");
 }
 
 bool AclModule::init_workers(std::string* why) {

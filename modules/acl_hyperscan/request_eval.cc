@@ -46,6 +46,7 @@ class RequestEval {
         continue;
       }
       const Rule& rule = cfg_.rules[i];
+      acl_.host().metric_add(rule.hits_metric);
       if (!rule.name.empty()) req_.log_note("acl_rule", rule.name);
       apply_header_actions(rule);
       apply_path_actions(rule);
@@ -61,7 +62,10 @@ class RequestEval {
           return redirect(rule.redirect);
       }
     }
-    if (!cfg_.default_backend.empty()) return route(cfg_.default_backend, cfg_.default_index);
+    if (!cfg_.default_backend.empty()) {
+      acl_.host().metric_add(cfg_.default_hits_metric);
+      return route(cfg_.default_backend, cfg_.default_index);
+    }
     return GANTRY_CONTINUE;
   }
 

@@ -14,7 +14,9 @@ GANTRY_LAYOUT(offsetof(gantry_host_api_t, backend_index) == 408);
 GANTRY_LAYOUT(offsetof(gantry_host_api_t, route_to_index) == 416);
 GANTRY_LAYOUT(offsetof(gantry_host_api_t, tunnel_send) == 424);
 GANTRY_LAYOUT(offsetof(gantry_host_api_t, check_only) == 432);
-GANTRY_LAYOUT(GANTRY_ABI_MINOR > 1 ? sizeof(gantry_host_api_t) >= 440 : sizeof(gantry_host_api_t) == 440);
+GANTRY_LAYOUT(offsetof(gantry_host_api_t, metric_register) == 440);
+GANTRY_LAYOUT(offsetof(gantry_host_api_t, metric_add) == 448);
+GANTRY_LAYOUT(GANTRY_ABI_MINOR > 1 ? sizeof(gantry_host_api_t) >= 456 : sizeof(gantry_host_api_t) == 456);
 
 GANTRY_LAYOUT(offsetof(gantry_hooks_t, on_listening) == 128);
 GANTRY_LAYOUT(offsetof(gantry_hooks_t, on_upgrade2) == 136);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -48,7 +49,9 @@ class AdminTest : public IntegrationTest {
   // Two servers named a and b behind backend "web", the admin listener on a
   // port of its own. The admin socket does not share ports, so its reserved
   // port is released just before gantry starts.
-  void start(const std::vector<std::string>& servers, const std::string& extra = "") {
+  // `top`: top-level keys and [[module]] tables, before the rest.
+  void start(const std::vector<std::string>& servers, const std::string& extra = "",
+             const std::string& top = "") {
     admin_port_ = free_port();
     std::ofstream(tmp().file("token")) << kToken << "\n";
     std::string list;
@@ -57,7 +60,7 @@ class AdminTest : public IntegrationTest {
       list += std::string(i ? ", " : "") + "{address = \"" + servers[i] + "\", name = \"" +
               names[i] + "\"}";
     std::string cfg =
-        "workers = 2\n"
+        "workers = 2\n" + top +
         "[log]\naccess = \"off\"\n"
         "[admin]\nbind = \"127.0.0.1:" + std::to_string(admin_port_) + "\"\n"
         "token_file = \"token\"\n"
@@ -209,6 +212,90 @@ TEST_F(AdminTest, MetricsTextHasEveryFamilyWithTypes) {
        it != std::sregex_iterator(); ++it)
     EXPECT_NE(doc.find("`" + (*it)[1].str() + "`"), std::string::npos)
         << (*it)[1].str() << " is not in docs/metrics.md";
+}
+
+// The value of the /metrics line that starts with `series` (name and
+// labels exactly); -1 if there is none.
+long long metric_value(const std::string& text, const std::string& series) {
+  size_t at = text.find("\n" + series + " ");
+  if (at == std::string::npos) return -1;
+  return std::stoll(text.substr(at + series.size() + 2));
+}
+
+// Modules count through the host (ABI 1.1 metric_register / metric_add):
+// the ACL module's rule hits and the SDK rate limiter's 429s appear with a
+// `module` label, next to the core's TLS handshake counts, and agree with
+// what the client saw.
+TEST_F(AdminTest, ModuleAclAndTlsMetricsCountWhatTheClientSaw) {
+  GANTRY_REQUIRE_TOOL("openssl", "openssl");
+  GANTRY_REQUIRE_TOOL("curl", "curl");
+  std::string certs = tmp().file("certs");
+  ASSERT_TRUE(make_dirs(certs));
+  RunResult made = run_command({"sh", source_dir() + "/tests/unit/tls/make_test_certs.sh", certs},
+                               tmp().path());
+  ASSERT_TRUE(made.status.ok()) << made.err;
+  RecordingBackend a;
+  ASSERT_TRUE(a.start());
+  uint16_t tls_port = free_port();
+  std::string top = "modules_dir = \"" + modules_dir() + "\"\n"
+      "[[module]]\nname = \"tls-openssl\"\npath = \"tls_openssl\"\n"
+      "[[module]]\nname = \"acl\"\npath = \"acl_hyperscan\"\n"
+      "[module.config]\ncache_dir = \"off\"\ndefault_backend = \"web\"\n"
+      "[[module.config.acl]]\nname = \"api\"\npath_beg = \"/api/\"\n"
+      "[[module.config.rule]]\nname = \"api\"\nif = \"api\"\nuse_backend = \"web\"\n"
+      "[[module.config.rule]]\nif = \"api\"\nuse_backend = \"web\"\n"  // shadowed: never hit
+      "[[module.config.rule]]\nname = \"never\"\nif = \"api\"\nuse_backend = \"web\"\n"
+      "[[module]]\nname = \"limit\"\npath = \"ratelimit\"\n"
+      "[module.config]\nrate = 0.01\nburst = 1\n";
+  std::string listener = "[[listener]]\nname = \"tls\"\nbind = \"127.0.0.1:" +
+                         std::to_string(tls_port) + "\"\n[listener.tls]\nprovider = \"tls-openssl\"\n"
+                         "certificates = [ { cert = \"" + certs + "/ec.pem\", key = \"" + certs +
+                         "/ec.key\" } ]\n";
+  ASSERT_NO_FATAL_FAILURE(start({a.address()}, listener, top));
+
+  // Through TLS: 2 workers, one token each and none coming back, so of
+  // these at most 2 pass and the rest get 429. The client counts.
+  int ok = 0, limited = 0, api = 0;
+  for (int i = 0; i < 6; ++i) {
+    std::string path = i % 2 == 0 ? "/api/x" : "/page";
+    api += i % 2 == 0 ? 1 : 0;
+    CurlResult r = run_curl({"--cacert", certs + "/ca.pem", "--resolve",
+                             "example.com:" + std::to_string(tls_port) + ":127.0.0.1",
+                             "https://example.com:" + std::to_string(tls_port) + path},
+                            tmp().path(), 20s);
+    ASSERT_TRUE(r.ok()) << r.error;
+    ok += r.http_code == 200 ? 1 : 0;
+    limited += r.http_code == 429 ? 1 : 0;
+  }
+  EXPECT_EQ(ok + limited, 6);
+  EXPECT_GE(limited, 4);
+
+  CurlResult m = run_curl({admin_url("/metrics")}, tmp().path());
+  ASSERT_EQ(m.http_code, 200) << m.error;
+  const std::string& t = m.body;
+  EXPECT_NE(t.find("# TYPE gantry_acl_rule_hits_total counter"), std::string::npos) << t;
+  EXPECT_NE(t.find("# TYPE gantry_ratelimit_limited_total counter"), std::string::npos) << t;
+  // The ACL runs before the limiter, so it sees every request.
+  EXPECT_EQ(metric_value(t, "gantry_acl_rule_hits_total{module=\"acl\",rule=\"api\"}"), api) << t;
+  EXPECT_EQ(metric_value(t, "gantry_acl_rule_hits_total{module=\"acl\",rule=\"#2\"}"), 0) << t;
+  EXPECT_EQ(metric_value(t, "gantry_acl_rule_hits_total{module=\"acl\",rule=\"never\"}"), 0) << t;
+  EXPECT_EQ(metric_value(t, "gantry_acl_rule_hits_total{module=\"acl\",rule=\"default\"}"), 6 - api)
+      << t;
+  EXPECT_EQ(metric_value(t, "gantry_ratelimit_limited_total{module=\"limit\"}"), limited) << t;
+  // curl made a fresh TLS 1.3 connection each time (no session reuse
+  // across processes).
+  EXPECT_EQ(metric_value(t, "gantry_tls_handshakes_total{provider=\"openssl\",version=\"TLSv1.3\","
+                            "resumed=\"false\"}"),
+            6)
+      << t;
+  EXPECT_EQ(metric_value(t, "gantry_requests_total{code=\"4xx\"}"), limited) << t;
+
+  // A reload keeps the module counters (same module, name and labels).
+  ASSERT_EQ(::kill(gantry().pid(), SIGHUP), 0);
+  ASSERT_TRUE(gantry().wait_for_output("reload complete", 10s)) << gantry().output();
+  CurlResult after = run_curl({admin_url("/metrics")}, tmp().path());
+  EXPECT_EQ(metric_value(after.body, "gantry_ratelimit_limited_total{module=\"limit\"}"), limited)
+      << after.body;
 }
 
 TEST_F(AdminTest, ApiListsChangesAndReloads) {

@@ -9,6 +9,8 @@
 //   burst = 20     # bucket size; default: rate rounded up
 //
 // Buckets are per worker (gantry::PerWorker): no locks on the request path.
+// Refusals are counted in gantry_ratelimit_limited_total{module="ratelimit"}
+// at the admin listener's /metrics (a host metric, ABI 1.1).
 // A client whose connections land on several workers gets up to
 // workers x rate; run `workers = 1` where the limit must be exact.
 #include <gantry/module.hpp>
@@ -33,7 +35,10 @@ class RateLimit : public gantry::Module {
       gantry::keys_end()};
 
   RateLimit(gantry::Host host, gantry::Config config)
-      : Module(host), limiters_(host, make_limiter(config)) {}
+      : Module(host),
+        limiters_(host, make_limiter(config)),
+        limited_(host.metric_counter("ratelimit_limited_total",
+                                     "Requests answered 429 because the client was over its rate.")) {}
 
   gantry_action_t on_request_headers(gantry::Request& req) {
     ratelimit::Address who;
@@ -43,6 +48,7 @@ class RateLimit : public gantry::Module {
     char retry[16];
     std::snprintf(retry, sizeof retry, "%u", wait);
     req.log_note("ratelimit", "limited");
+    host().metric_add(limited_);
     req.respond(429, {{"retry-after", retry}, {"content-type", "text/plain"}},
                 "Too Many Requests\n");
     return GANTRY_DONE;
@@ -81,6 +87,7 @@ class RateLimit : public gantry::Module {
   }
 
   gantry::PerWorker<ratelimit::Limiter> limiters_;
+  int32_t limited_;  // metric id; -1 on a host without metrics
 };
 
 }  // namespace

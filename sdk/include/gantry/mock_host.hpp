@@ -118,6 +118,20 @@ class MockHost {
   std::vector<std::string> backends;
   // ABI 1.1: what check_only() answers (`gantry -t`).
   bool check_only = false;
+  // ABI 1.1: metrics the module registered, in id order, with the sum of
+  // what it added (the mock has one worker).
+  struct Metric {
+    std::string name, help, labels;
+    uint32_t type = GANTRY_METRIC_COUNTER;
+    int64_t value = 0;
+  };
+  std::vector<Metric> metrics;
+  // The value of metric `name` with exactly `labels`; -1 if not registered.
+  int64_t metric(std::string_view name, std::string_view labels = {}) const {
+    for (const Metric& m : metrics)
+      if (m.name == name && m.labels == labels) return m.value;
+    return -1;
+  }
 
   MockHost() {
     live().push_back(this);

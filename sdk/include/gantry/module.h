@@ -419,7 +419,28 @@ typedef struct gantry_host_api {
    * instance_new and scope_new validate everything but write no file, open
    * no socket and start nothing. */
   uint32_t (*check_only)(void);
+
+  /* --- ABI 1.1: module metrics ------------------------------------------
+   * MAIN, during instance_new: declare a counter or a gauge. It is shown at
+   * the admin listener's /metrics as gantry_<name>{module="<module>",<labels>}.
+   * `name` matches [a-z_][a-z0-9_]* (without the gantry_ prefix; a counter's
+   * name ends in _total). `labels` is empty or Prometheus label pairs, e.g.
+   * `rule="3",action="deny"`, fixed for the series. The same module, name
+   * and labels give the same id again in a later generation, so a counter
+   * survives reloads. Returns an id >= 0, or -1 (bad name or labels, no room:
+   * the host keeps at most 4096 series). */
+  int32_t (*metric_register)(gantry_module_t *self, gantry_str_t name, gantry_str_t help,
+                             uint32_t type, gantry_str_t labels);
+  /* LOOP (a worker): add `delta` (a gauge may go down) to the calling
+   * worker's own value of series `id`; values are summed over the workers
+   * when scraped. No lock, no shared write. GANTRY_ERR_BUSY off a worker
+   * loop, GANTRY_ERR_RANGE for an unknown id. */
+  gantry_status_t (*metric_add)(int32_t id, int64_t delta);
 } gantry_host_api_t;
+
+/* metric_register types. */
+#define GANTRY_METRIC_COUNTER 0
+#define GANTRY_METRIC_GAUGE 1
 
 /* ---------------------------------------------------------------------- */
 /* Hooks                                                                   */

@@ -27,6 +27,8 @@ class NginxBackend {
   bool start();
   void stop();
   uint16_t port() const { return port_; }
+  // The nginx process (it runs without a master): a test may kill it.
+  pid_t pid() const { return proc_.pid(); }
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
   std::string error_log() const;
 

@@ -63,9 +63,10 @@ std::vector<BadCase> bad_cases() {
        "FILE:1:1)"},
       {"duplicate module", kListener + kModule + kModule,
        "7:8: module[1].name: duplicate module name \"m\" (first at FILE:3:1)"},
-      {"unknown balance", kListener + "[[backend]]\nname = \"web\"\nbalance = \"random\"\n"
+      {"unknown balance", kListener + "[[backend]]\nname = \"web\"\nbalance = \"fastest\"\n"
        "servers = [\"127.0.0.1:1\"]\n",
-       "5:11: backend[web].balance: unknown balance \"random\" (roundrobin, source, cookie)"},
+       "5:11: backend[web].balance: unknown balance \"fastest\" (roundrobin, source, cookie, "
+       "leastconn, random, hash)"},
       {"route unknown backend", kListener + kBackend + "[[route]]\nbackend = \"api\"\n",
        "7:11: route[0].backend: unknown backend \"api\""},
       {"route without action", kListener + kBackend + "[[route]]\npath_prefix = \"/x\"\n",

@@ -63,6 +63,11 @@ const std::map<std::string_view, Way>& ways() {
         {},
         "\n",
         "\n"}},
+      {"backend.outlier",
+       {backend + "name = \"web\"\nservers = [\"127.0.0.1:1\"]\n[backend.outlier]\n",
+        {},
+        "\n",
+        "\n"}},
       {"backend.tls",
        {backend + "name = \"web\"\nservers = [\"127.0.0.1:1\"]\n[backend.tls]\n",
         {{"provider", "\"p\""}},
@@ -182,7 +187,7 @@ TEST(SchemaTest, EnumValues) {
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error(),
             "/tmp/schema.toml:6:11: backend[web].balance: unknown balance "
-            "\"RoundRobin\" (roundrobin, source, cookie)");
+            "\"RoundRobin\" (roundrobin, source, cookie, leastconn, random, hash)");
 }
 
 TEST(SchemaTest, RequiredKeys) {
@@ -303,10 +308,11 @@ TEST(SchemaTest, RangesFitTheirFieldsAndDefaultsMatchConfigH) {
   check_table(kBackend);
   check_table(kServer);
   check_table(kHealth);
+  check_table(kOutlier);
   check_table(kBackendTls);
   check_table(kRoute);
   check_table(kRespond);
-  EXPECT_EQ(all_tables().size(), 15u) << "a new table: add it above";
+  EXPECT_EQ(all_tables().size(), 16u) << "a new table: add it above";
 }
 
 TEST(SchemaTest, HostKeysComeFromListenerAndBackend) {
@@ -317,7 +323,7 @@ TEST(SchemaTest, HostKeysComeFromListenerAndBackend) {
       EXPECT_NE(std::find(keys.begin(), keys.end(), k.name), keys.end()) << k.name;
     }
   }
-  EXPECT_EQ(keys.size(), 11u);  // name is shared
+  EXPECT_EQ(keys.size(), 24u);  // name is shared
   EXPECT_EQ(tls_host_keys(false), std::vector<std::string>{"provider"});
   EXPECT_EQ(tls_host_keys(true), (std::vector<std::string>{"provider", "server_name"}));
 }

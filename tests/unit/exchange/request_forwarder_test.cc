@@ -150,6 +150,35 @@ TEST_F(RequestForwarderTest, BodyOnTheWireIsNotReplayedAfterRestart) {
   EXPECT_EQ(received(1, head_.size()), head_);
 }
 
+TEST_F(RequestForwarderTest, BodyWithinTheReplayLimitIsSentAgainAfterRestart) {
+  fwd_.set_replay_limit(1024);
+  fwd_.set_chunked(true);
+  net::Conn* first = connection();
+  fwd_.start(first);
+  fwd_.body(first, "once", 4);
+  fwd_.end(first);
+  ASSERT_TRUE(fwd_.body_on_wire());
+  EXPECT_TRUE(fwd_.replayable());
+  fwd_.restart();
+  std::string body = "4\r\nonce\r\n0\r\n\r\n";
+  EXPECT_EQ(fwd_.ready_bytes(), head_.size() + body.size());
+  net::Conn* second = connection();
+  fwd_.start(second);
+  EXPECT_EQ(received(1, head_.size() + body.size()), head_ + body);
+}
+
+TEST_F(RequestForwarderTest, BodyOverTheReplayLimitIsNotReplayable) {
+  fwd_.set_replay_limit(3);
+  net::Conn* first = connection();
+  fwd_.start(first);
+  fwd_.body(first, "ab", 2);
+  EXPECT_TRUE(fwd_.replayable());
+  fwd_.body(first, "cd", 2);
+  EXPECT_FALSE(fwd_.replayable());
+  fwd_.restart();
+  EXPECT_EQ(fwd_.ready_bytes(), head_.size());
+}
+
 TEST_F(RequestForwarderTest, WaitingBodyAboveHighWaterAsksToStopReading) {
   std::string piece(64 * 1024, 'w');
   bool stop = false;

@@ -115,6 +115,7 @@ void test_module_answers_429_after_burst() {
   CHECK(s3.log_notes.size() == 1 && s3.log_notes[0].second == "limited");
   CHECK(s1.responded_status == 0 && s2.responded_status == 0);
   CHECK(m.request(&bob, &s4) == GANTRY_CONTINUE);  // another address, its own bucket
+  CHECK(m.host.metric("ratelimit_limited_total") == 1);  // the one 429, as a host metric
 }
 
 void test_module_buckets_are_per_worker() {

@@ -156,6 +156,29 @@ class Host {
     return detail::host_call(api_, &gantry_host_api_t::check_only, 0u) != 0;
   }
 
+  // ABI 1.1, THREAD: MAIN during instance_new: a counter or gauge shown at
+  // /metrics as gantry_<name>{module="...",<labels>}. -1 when the host has
+  // no metrics (a 1.0 host) or refuses the name or labels.
+  int32_t metric_counter(std::string_view name, std::string_view help,
+                         std::string_view labels = {}) const noexcept {
+    return detail::host_call(api_, &gantry_host_api_t::metric_register, int32_t{-1}, self_,
+                             to_str(name), to_str(help), uint32_t{GANTRY_METRIC_COUNTER},
+                             to_str(labels));
+  }
+  int32_t metric_gauge(std::string_view name, std::string_view help,
+                       std::string_view labels = {}) const noexcept {
+    return detail::host_call(api_, &gantry_host_api_t::metric_register, int32_t{-1}, self_,
+                             to_str(name), to_str(help), uint32_t{GANTRY_METRIC_GAUGE},
+                             to_str(labels));
+  }
+  // ABI 1.1, THREAD: a worker loop. Adds to this worker's value of `id`;
+  // a no-op for id -1, so a module need not check registration twice.
+  void metric_add(int32_t id, int64_t delta = 1) const noexcept {
+    if (id < 0) return;
+    detail::host_call(api_, &gantry_host_api_t::metric_add, gantry_status_t{GANTRY_ERR_NOTSUP}, id,
+                      delta);
+  }
+
   // THREAD: MAIN. The directory of the config file; empty if unknown.
   std::string_view config_dir() const noexcept {
     return to_sv(detail::host_call(api_, &gantry_host_api_t::cfg_dir, gantry_str_t{nullptr, 0}));

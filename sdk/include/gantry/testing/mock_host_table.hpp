@@ -159,6 +159,24 @@ inline void MockHost::fill() {
     return GANTRY_OK;
   };
   api_.check_only = []() -> uint32_t { return cur().check_only ? 1u : 0u; };
+  api_.metric_register = [](gantry_module_t*, gantry_str_t name, gantry_str_t help, uint32_t type,
+                            gantry_str_t labels) -> int32_t {
+    std::string n = s(name);
+    bool ok = !n.empty() && type <= GANTRY_METRIC_GAUGE && !(n[0] >= '0' && n[0] <= '9');
+    for (char c : n) ok = ok && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_');
+    if (!ok) return -1;
+    auto& list = cur().metrics;
+    for (size_t i = 0; i < list.size(); ++i)
+      if (list[i].name == n && list[i].labels == s(labels)) return static_cast<int32_t>(i);
+    list.push_back({n, s(help), s(labels), type, 0});
+    return static_cast<int32_t>(list.size() - 1);
+  };
+  api_.metric_add = [](int32_t id, int64_t delta) {
+    auto& list = cur().metrics;
+    if (id < 0 || static_cast<size_t>(id) >= list.size()) return GANTRY_ERR_RANGE;
+    list[static_cast<size_t>(id)].value += delta;
+    return GANTRY_OK;
+  };
   api_.respond = [](gantry_stream_t* x, int32_t status, const gantry_header_t* h, size_t n,
                     gantry_str_t body) {
     for (size_t i = 0; i < n; ++i)
