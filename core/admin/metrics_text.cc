@@ -211,8 +211,10 @@ std::string render_metrics(const metrics::WorkerMetrics& summed, const runtime::
       o.line("gantry_server_ejections_total", labels_for({cfg.backends[b].name, s->name}),
              s->ejections.load(std::memory_order_relaxed));
 
-  o.header("gantry_client_connections", "gauge", "Open client connections.");
-  o.line("gantry_client_connections", "", sum.client_active);
+  o.header("gantry_client_connections", "gauge",
+           "Open client connections: active (a request in flight, a tunnel) or idle (keep-alive).");
+  o.line("gantry_client_connections", "state=\"active\"", sum.client_active);
+  o.line("gantry_client_connections", "state=\"idle\"", sum.client_idle);
   o.header("gantry_upstream_connections", "gauge", "Open upstream connections, by use.");
   o.line("gantry_upstream_connections", "state=\"active\"", sum.upstream_active);
   o.line("gantry_upstream_connections", "state=\"idle\"", sum.upstream_idle);

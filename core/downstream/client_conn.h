@@ -41,6 +41,9 @@ class ClientConn : public gantry_conn {
   virtual bool start(uv_stream_t* server) = 0;
   // The worker drains: close now if idle, else after the work in flight.
   virtual void on_drain() = 0;
+  // Waiting for the client's next request, nothing in flight (a metrics
+  // gauge; read at scrape time on the connection's own loop).
+  virtual bool idle() const { return false; }
 
   net::Conn* conn() const { return conn_; }
   const runtime::Snapshot& snap() const { return *snap_; }

@@ -28,6 +28,7 @@ class Http1Session final : public ClientConn,
 
   bool start(uv_stream_t* server) override;
   void on_drain() override;
+  bool idle() const override { return state_ == State::kIdle; }
 
  private:
   // Where the connection is.

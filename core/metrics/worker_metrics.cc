@@ -55,6 +55,7 @@ void WorkerMetrics::add(const WorkerMetrics& o) {
   tunnels_closed += o.tunnels_closed;
   tls.add(o.tls);
   client_active += o.client_active;
+  client_idle += o.client_idle;
   upstream_active += o.upstream_active;
   upstream_idle += o.upstream_idle;
 }

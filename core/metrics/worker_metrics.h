@@ -60,7 +60,7 @@ struct WorkerMetrics {
   uint64_t tunnels_closed = 0;
   TlsHandshakes tls;
   // Gauges, filled in by the worker when it is asked for a copy.
-  uint64_t client_active = 0, upstream_active = 0, upstream_idle = 0;
+  uint64_t client_active = 0, client_idle = 0, upstream_active = 0, upstream_idle = 0;
 
   SeriesCounters& at(uint32_t id) {
     if (id >= series.size()) series.resize(id + 1);

@@ -135,7 +135,7 @@ void WorkerState::accept_failed(const std::string& bind, int status) {
 
 metrics::WorkerMetrics WorkerState::metrics_copy() const {
   metrics::WorkerMetrics m = ctx_.metrics;
-  m.client_active = conns_.size();
+  for (const downstream::ClientConn* c : conns_) ++(c->idle() ? m.client_idle : m.client_active);
   m.upstream_idle = ctx_.pool.idle_total();
   size_t open = ctx_.pool.open();
   m.upstream_active = open > m.upstream_idle ? open - m.upstream_idle : 0;

@@ -44,6 +44,14 @@ std::string output_dir() {
   return dir;
 }
 
+// The value of the /metrics line that starts with `series` (name and
+// labels exactly); -1 if there is none.
+long long metric_value(const std::string& text, const std::string& series) {
+  size_t at = text.find("\n" + series + " ");
+  if (at == std::string::npos) return -1;
+  return std::stoll(text.substr(at + series.size() + 2));
+}
+
 class AdminTest : public IntegrationTest {
  protected:
   // Two servers named a and b behind backend "web", the admin listener on a
@@ -181,6 +189,15 @@ TEST_F(AdminTest, MetricsTextHasEveryFamilyWithTypes) {
   ASSERT_NO_FATAL_FAILURE(start({a.address()}));
   auto r0 = exchange(port(), get_request("/"));
   ASSERT_TRUE(r0.ok());
+  // One keep-alive client waiting for its next request, one in the middle
+  // of a request head.
+  RawClient idle, busy;
+  ASSERT_TRUE(idle.connect(port()));
+  ASSERT_TRUE(idle.send(get_request("/")));
+  ASSERT_TRUE(idle.read_response().ok());
+  ASSERT_TRUE(busy.connect(port()));
+  ASSERT_TRUE(busy.send("GET / HTTP/1.1\r\nHost: x\r\n"));
+  std::this_thread::sleep_for(200ms);  // the partial head reaches gantry
   CurlResult m = run_curl({"-i", admin_url("/metrics")}, tmp().path());
   ASSERT_EQ(m.http_code, 200) << m.error;
   for (const char* family :
@@ -198,11 +215,13 @@ TEST_F(AdminTest, MetricsTextHasEveryFamilyWithTypes) {
         "gantry_config_generation gauge"}) {
     EXPECT_NE(m.body.find(std::string("# TYPE ") + family), std::string::npos) << family;
   }
-  EXPECT_NE(m.body.find("gantry_server_total_seconds_bucket{backend=\"web\",server=\"a\",le=\"+Inf\"} 1"),
+  EXPECT_EQ(metric_value(m.body, "gantry_client_connections{state=\"idle\"}"), 1) << m.body;
+  EXPECT_EQ(metric_value(m.body, "gantry_client_connections{state=\"active\"}"), 1) << m.body;
+  EXPECT_NE(m.body.find("gantry_server_total_seconds_bucket{backend=\"web\",server=\"a\",le=\"+Inf\"} 2"),
             std::string::npos)
       << m.body;
   EXPECT_NE(m.body.find("gantry_listener_requests_total{listener=\"127.0.0.1:" +
-                        std::to_string(port()) + "\",code=\"2xx\"} 1"),
+                        std::to_string(port()) + "\",code=\"2xx\"} 2"),
             std::string::npos)
       << m.body;
   // Every name documented in docs/metrics.md.
@@ -212,14 +231,6 @@ TEST_F(AdminTest, MetricsTextHasEveryFamilyWithTypes) {
        it != std::sregex_iterator(); ++it)
     EXPECT_NE(doc.find("`" + (*it)[1].str() + "`"), std::string::npos)
         << (*it)[1].str() << " is not in docs/metrics.md";
-}
-
-// The value of the /metrics line that starts with `series` (name and
-// labels exactly); -1 if there is none.
-long long metric_value(const std::string& text, const std::string& series) {
-  size_t at = text.find("\n" + series + " ");
-  if (at == std::string::npos) return -1;
-  return std::stoll(text.substr(at + series.size() + 2));
 }
 
 // Modules count through the host (ABI 1.1 metric_register / metric_add):
