@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "config/log_template.h"
 #include "gantry/module.h"
 #include "net/cidr.h"
 
@@ -198,6 +199,14 @@ struct Admin {
   SourcePos pos;
 };
 
+// `[log] access = "syslog:unix:/dev/log"` or "syslog:udp:127.0.0.1:514":
+// RFC 5424 messages over a datagram socket.
+struct SyslogTarget {
+  enum class Kind : uint8_t { kNone, kUnix, kUdp } kind = Kind::kNone;
+  std::string path;  // kUnix
+  Address address;   // kUdp
+};
+
 struct Config {
   std::string file;  // path of the main config file
   std::string dir;   // its directory
@@ -205,6 +214,10 @@ struct Config {
   uint64_t shutdown_timeout = 30000;
   std::string access_log = "stdout";  // "stdout", "stderr", "off" or a path
   std::string access_format = "text";  // "text" or "json" (one JSON object per line)
+  LogTemplate access_template;  // [log] template; empty: the built-in line
+  SyslogTarget access_syslog;   // when access_log = "syslog:..."
+  std::string syslog_facility = "local0";
+  std::string syslog_tag = "gantry";
   std::string error_log_level = "info";
   std::string modules_dir;
   Timeouts timeouts;

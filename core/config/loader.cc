@@ -3,10 +3,12 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <thread>
 
+#include "config/address.h"
 #include "config/cfg_node.h"
 #include "config/loader_parts.h"
 #include "config/section.h"
@@ -81,8 +83,31 @@ Failure parse_error(const toml::parse_error& e, const std::string& file) {
 namespace detail {
 
 void read_access_log(const Value& v, Config* cfg) {
-  bool named = v.text == "stdout" || v.text == "stderr" || v.text == "off";
+  std::string_view text = v.text;
+  if (text.rfind("syslog:", 0) == 0) {
+    std::string_view rest = text.substr(7);
+    SyslogTarget& t = cfg->access_syslog;
+    if (rest.rfind("unix:", 0) == 0 && rest.size() > 5 && rest[5] == '/') {
+      t.kind = SyslogTarget::Kind::kUnix;
+      t.path = std::string(rest.substr(5));
+      if (t.path.size() >= sizeof(sockaddr_un{}.sun_path)) v.fail("syslog socket path too long");
+    } else if (rest.rfind("udp:", 0) == 0) {
+      std::string why;
+      if (!parse_address(rest.substr(4), false, &t.address, &why)) v.fail(why);
+      t.kind = SyslogTarget::Kind::kUdp;
+    } else {
+      v.fail("a syslog target is \"syslog:unix:/absolute/path\" or \"syslog:udp:host:port\"");
+    }
+    cfg->access_log = v.text;
+    return;
+  }
+  bool named = text == "stdout" || text == "stderr" || text == "off";
   cfg->access_log = named ? v.text : schema::config_relative(*cfg, v.text);
+}
+
+void read_access_template(const Value& v, Config* cfg) {
+  std::string why;
+  if (!compile_log_template(v.text, &cfg->access_template, &why)) v.fail(why);
 }
 
 // max_line_size may not exceed max_head_size: a line is part of the head.

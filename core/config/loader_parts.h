@@ -16,6 +16,7 @@ using schema::Value;
 
 // loader.cc
 void read_access_log(const Value& v, Config* cfg);
+void read_access_template(const Value& v, Config* cfg);
 void read_limits(const Value& v, Config* cfg);
 
 // loader_admin.cc

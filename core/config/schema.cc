@@ -21,6 +21,10 @@ constexpr Range kNonEmpty{1, kNoLimit};
 
 constexpr std::string_view kLevels[] = {"debug", "info", "warn", "error"};
 constexpr std::string_view kAccessFormats[] = {"text", "json"};
+constexpr std::string_view kFacilities[] = {
+    "kern",   "user",   "mail",   "daemon", "auth",   "syslog", "lpr",    "news",
+    "uucp",   "cron",   "authpriv", "ftp",  "local0", "local1", "local2", "local3",
+    "local4", "local5", "local6", "local7"};
 constexpr std::string_view kBalances[] = {"roundrobin", "source", "cookie", "leastconn",
                                           "random",     "hash"};
 constexpr std::string_view kSendProxy[] = {"off", "v1", "v2"};
@@ -37,7 +41,10 @@ static_assert(static_cast<int>(Balance::kRoundRobin) == 0 &&
 
 constexpr Key<Config> kLogKeys[] = {
     {{"access", Type::kString, lit(R"("stdout")"),
-      "Access log: `\"stdout\"`, `\"stderr\"`, `\"off\"` or a file path.", kNonEmpty},
+      "Access log: `\"stdout\"`, `\"stderr\"`, `\"off\"`, a file path (reopened on SIGUSR1), or "
+      "syslog (RFC 5424 over a datagram socket): `\"syslog:unix:/dev/log\"`, "
+      "`\"syslog:udp:127.0.0.1:514\"`.",
+      kNonEmpty},
      reader(read_access_log)},
     {{"level", Type::kEnum, lit(R"("info")"), "Error log level.", {}, names(kLevels)},
      field<&Config::error_log_level>},
@@ -48,6 +55,19 @@ constexpr Key<Config> kLogKeys[] = {
       {},
       names(kAccessFormats)},
      field<&Config::access_format>},
+    {{"template", Type::kString, kNoDefault,
+      "With `format = \"text\"`: the line, with variables `$name` or `${name}` (`$$` is a "
+      "dollar): time, client, method, target, protocol, status, bytes_in, bytes_out, backend, "
+      "server, t_head, t_connect, t_response, t_total (ms, `-` when not reached), termination, "
+      "retries, upgraded, reused, notes. Unset: the built-in line.",
+      kNonEmpty},
+     reader(read_access_template)},
+    {{"syslog_facility", Type::kEnum, lit(R"("local0")"), "Facility of syslog messages.", {},
+      names(kFacilities)},
+     field<&Config::syslog_facility>},
+    {{"syslog_tag", Type::kString, lit(R"("gantry")"),
+      "APP-NAME of syslog messages (RFC 5424: printable ASCII, at most 48).", Range{1, 48}},
+     field<&Config::syslog_tag>},
 };
 constexpr Table<Config> kLog = table("log", kLogKeys);
 

@@ -23,10 +23,11 @@ Exchange::Exchange(Downstream* down, const runtime::Snapshot& snap, runtime::Wor
 
 LogContext Exchange::log_context() {
   uint32_t bs = backend_ >= 0 ? snap_.backend_series[backend_] : metrics::kNoSeries;
+  std::string_view protocol =
+      http_ != nullptr && http_->req.version_minor == 0 ? "HTTP/1.0" : "HTTP/1.1";
   return {method(), target(),      route_backend(),
-          down_,    snap_.access_fd, &hooks_,
+          down_,    protocol,      &snap_.access, &hooks_,
           this,     snap_.count_exchanges ? &wc_.metrics : nullptr, bs,
-          snap_.access_json,
           down_->client().listener >= 0 &&
                   static_cast<size_t>(down_->client().listener) < snap_.listener_series.size()
               ? snap_.listener_series[down_->client().listener]

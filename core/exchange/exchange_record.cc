@@ -45,7 +45,7 @@ void emit_log(const ExchangeRecord& r, const LogContext& c) {
     f.t_total = r.since_start();
     metrics::count_exchange(*c.metrics, f);
   }
-  if (c.access_fd < 0 && !c.hooks->any_log()) return;
+  if (!c.access->on() && !c.hooks->any_log()) return;
   AccessRecord a;
   a.status = r.status;
   a.method = c.method;
@@ -63,16 +63,16 @@ void emit_log(const ExchangeRecord& r, const LogContext& c) {
   a.reused = r.reused;
   a.retries = r.retries;
   a.client = c.down->client().address;
+  a.protocol = c.protocol;
   // Log hooks first: what they add with log_note belongs on this line.
   if (c.hooks->any_log()) c.hooks->log(c.stream, to_log_record(a));
-  if (c.access_fd < 0) return;
+  if (!c.access->on()) return;
   std::string notes;
   if (c.down->client().tls) add_tls_notes(*c.down, &notes);
   if (!notes.empty() && !r.notes.empty()) notes += ' ';
   notes += r.notes;
   a.notes = notes;
-  if (c.access_json) write_access_json(c.access_fd, a);
-  else write_access_line(c.access_fd, a);
+  write_access(*c.access, a);
 }
 
 }  // namespace gantry::exchange

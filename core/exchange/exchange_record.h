@@ -9,6 +9,7 @@
 
 #include "exchange/downstream.h"
 #include "exchange/module_hooks.h"
+#include "runtime/access_sink.h"
 #include "metrics/worker_metrics.h"
 
 namespace gantry::exchange {
@@ -39,12 +40,12 @@ struct ExchangeRecord {
 struct LogContext {
   std::string_view method, target, backend;
   const Downstream* down = nullptr;
-  int access_fd = -1;
+  std::string_view protocol = "HTTP/1.1";
+  const runtime::AccessSink* access = nullptr;
   ModuleHooks* hooks = nullptr;
   gantry_stream_t* stream = nullptr;
   metrics::WorkerMetrics* metrics = nullptr;
   uint32_t backend_series = UINT32_MAX;
-  bool access_json = false;  // JSON lines instead of text
   uint32_t listener_series = UINT32_MAX;
 };
 

@@ -12,7 +12,7 @@
 namespace gantry::runtime {
 
 Snapshot::~Snapshot() {
-  if (owns_access_fd && access_fd >= 0) ::close(access_fd);
+  access.close();
 }
 
 int Snapshot::listener_index(const std::string& bind_text) const {
@@ -87,7 +87,6 @@ Result<std::shared_ptr<const Snapshot>> make_snapshot(std::shared_ptr<modules::G
   s->count_exchanges = !cfg.admin.bind.empty();
   for (const config::Listener& l : cfg.listeners)
     s->listener_series.push_back(metrics::listener_series_id(l.name));
-  s->access_json = cfg.access_format == "json";
   s->forward.x_forwarded_for = cfg.proxy.x_forwarded_for;
   s->forward.x_forwarded_proto = cfg.proxy.x_forwarded_proto;
   s->forward.via = cfg.proxy.via;
@@ -95,19 +94,9 @@ Result<std::shared_ptr<const Snapshot>> make_snapshot(std::shared_ptr<modules::G
   for (uint32_t w = 0; w < workers; ++w)
     for (size_t b = 0; b < cfg.backends.size(); ++b)
       s->balancers[w].emplace_back(&cfg.backends[b], s->servers[b], w, workers);
-  if (cfg.access_log == "stdout") {
-    s->access_fd = STDOUT_FILENO;
-  } else if (cfg.access_log == "stderr") {
-    s->access_fd = STDERR_FILENO;
-  } else if (cfg.access_log != "off" && !cfg.access_log.empty()) {
-    std::string path = cfg.access_log;
-    if (path[0] != '/') path = cfg.dir + "/" + path;
-    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (fd < 0)
-      return Failure{"cannot open access log '" + path + "': " + std::strerror(errno)};
-    s->access_fd = fd;
-    s->owns_access_fd = true;
-  }
+  Result<AccessSink> sink = AccessSink::open(cfg);
+  if (!sink) return Failure{sink.error()};
+  s->access = std::move(*sink);
   return std::shared_ptr<const Snapshot>(std::move(s));
 }
 

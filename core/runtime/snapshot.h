@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "module_loader/generation.h"
+#include "runtime/access_sink.h"
 #include "http/serializer.h"
 #include "upstream/balancer.h"
 #include "upstream/connector.h"
@@ -26,9 +27,7 @@ struct Snapshot {
   mutable std::vector<std::vector<upstream::BalancerState>> balancers;
   uint32_t workers = 0;
   http::ForwardOptions forward;  // [proxy]
-  int access_fd = -1;  // -1: access log off
-  bool access_json = false;  // [log] format = "json"
-  bool owns_access_fd = false;
+  AccessSink access;  // the access log ([log])
   uint64_t generation_id = 0;
   std::vector<uint32_t> backend_series;   // metric series of each backend
   std::vector<uint32_t> listener_series;  // ... and of each listener

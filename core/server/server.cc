@@ -105,7 +105,7 @@ void Server::reload() { reload_now(); }
 // the same descriptor number and no line is split between the files.
 void Server::reopen_logs() {
   const runtime::Snapshot& s = *current_;
-  if (!s.owns_access_fd) {
+  if (s.access.kind != runtime::AccessSink::Kind::kFile) {
     GLOG_INFO("SIGUSR1: no access log file to reopen");
     return;
   }
@@ -117,7 +117,7 @@ void Server::reopen_logs() {
                path.c_str(), std::strerror(errno));
     return;
   }
-  if (::dup3(fd, s.access_fd, O_CLOEXEC) < 0)
+  if (::dup3(fd, s.access.fd, O_CLOEXEC) < 0)
     GLOG_ERROR("SIGUSR1: cannot reopen access log '%s': %s", path.c_str(), std::strerror(errno));
   else
     GLOG_INFO("SIGUSR1: access log %s reopened", path.c_str());
