@@ -65,7 +65,7 @@ run_once() {
   done
   kill -TERM "$pid"
   wait "$pid" 2>/dev/null || true
-  callgrind_annotate "$tmp/$name.cg" 2>/dev/null | awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1; exit }'
+  callgrind_annotate "$tmp/$name.cg" 2>/dev/null | awk '/PROGRAM TOTALS/ { gsub(",", "", $1); v = $1 } END { print v }'
 }
 
 declare -A ir
