@@ -301,6 +301,7 @@ TEST(SchemaTest, RangesFitTheirFieldsAndDefaultsMatchConfigH) {
   check_table(kTimeouts);
   check_table(kLimits);
   check_table(kProxy);
+  check_table(kHttp2);
   check_table(kAdmin);
   check_table(kModule);
   check_table(kListener);
@@ -312,7 +313,7 @@ TEST(SchemaTest, RangesFitTheirFieldsAndDefaultsMatchConfigH) {
   check_table(kBackendTls);
   check_table(kRoute);
   check_table(kRespond);
-  EXPECT_EQ(all_tables().size(), 16u) << "a new table: add it above";
+  EXPECT_EQ(all_tables().size(), 17u) << "a new table: add it above";
 }
 
 TEST(SchemaTest, HostKeysComeFromListenerAndBackend) {
