@@ -47,6 +47,8 @@ bool H2Connection::start() {
   nghttp2_session_callbacks_set_on_frame_recv_callback(cb, on_frame_recv);
   nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cb, on_data_chunk);
   nghttp2_session_callbacks_set_on_stream_close_callback(cb, on_stream_close);
+  nghttp2_session_callbacks_set_on_frame_send_callback(cb, on_frame_send);
+  nghttp2_session_callbacks_set_on_invalid_frame_recv_callback(cb, on_invalid_frame);
   nghttp2_option* opt = nullptr;
   nghttp2_option_new(&opt);
   // Request windows move only as exchanges take the bytes (back-pressure).
@@ -225,6 +227,12 @@ bool H2Connection::count_control_frame() {
   return ++control_in_window_ <= snap_->cfg->http2.max_control_frames_per_second;
 }
 
+void H2Connection::count_reset(const char* what) {
+  count_control_frame();  // opens a new window if one is due
+  --control_in_window_;
+  if (++resets_in_window_ == snap_->cfg->http2.max_resets_per_second + 1) calm_down(what);
+}
+
 void H2Connection::fail(const char* why) {
   GLOG_DEBUG("conn %llu: HTTP/2 session ends: %s", static_cast<unsigned long long>(conn_->id()),
              why);
@@ -294,12 +302,9 @@ int H2Connection::on_frame_recv(nghttp2_session*, const nghttp2_frame* f, void* 
       }
       return 0;
     }
-    case NGHTTP2_RST_STREAM: {
-      c->count_control_frame();  // opens a new window if one is due
-      if (++c->resets_in_window_ > c->snap_->cfg->http2.max_resets_per_second)
-        c->calm_down("stream reset flood (Rapid Reset)");
+    case NGHTTP2_RST_STREAM:
+      c->count_reset("stream reset flood (Rapid Reset)");
       return 0;
-    }
     case NGHTTP2_PING:
     case NGHTTP2_SETTINGS:
       if ((f->hd.flags & NGHTTP2_FLAG_ACK) == 0 && !c->count_control_frame())
@@ -321,6 +326,20 @@ int H2Connection::on_data_chunk(nghttp2_session*, uint8_t, int32_t id, const uin
   } else {
     nghttp2_session_consume(c->session_, id, len);
   }
+  return 0;
+}
+
+// Streams we reset because the client broke the protocol on them cost the
+// backend work the client never waits for (MadeYouReset, CVE-2025-8671;
+// Debian's nghttp2 1.52 has no limit of its own for these).
+int H2Connection::on_frame_send(nghttp2_session*, const nghttp2_frame* f, void* ud) {
+  if (f->hd.type == NGHTTP2_RST_STREAM && f->rst_stream.error_code != NGHTTP2_NO_ERROR)
+    self(ud)->count_reset("flood of streams reset for protocol errors (MadeYouReset)");
+  return 0;
+}
+
+int H2Connection::on_invalid_frame(nghttp2_session*, const nghttp2_frame*, int, void* ud) {
+  self(ud)->count_reset("flood of invalid frames");
   return 0;
 }
 

@@ -78,6 +78,11 @@ class H2Connection {
   static int on_data_chunk(nghttp2_session*, uint8_t flags, int32_t id, const uint8_t* data,
                            size_t len, void* ud);
   static int on_stream_close(nghttp2_session*, int32_t id, uint32_t error_code, void* ud);
+  static int on_frame_send(nghttp2_session*, const nghttp2_frame* f, void* ud);
+  static int on_invalid_frame(nghttp2_session*, const nghttp2_frame* f, int error, void* ud);
+  // A stream reset by either side, or a frame nghttp2 refused: past
+  // max_resets_per_second the connection ends (Rapid Reset, MadeYouReset).
+  void count_reset(const char* what);
   static void on_check(uv_check_t* h);
 
   H2Stream* stream(int32_t id) const;

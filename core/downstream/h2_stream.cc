@@ -76,10 +76,10 @@ constexpr size_t kStreamLow = 16 * 1024;
 
 }  // namespace
 
-H2Stream::H2Stream(H2Connection* conn, int32_t id)
-    : conn_(conn),
-      id_(id),
-      exchange_(std::make_unique<exchange::Exchange>(this, conn->snap(), conn->wc())) {}
+H2Stream::H2Stream(H2Connection* conn, int32_t id) : conn_(conn), id_(id) {
+  // Made once every member is set: the exchange reads bytes_sent() now.
+  exchange_ = std::make_unique<exchange::Exchange>(this, conn->snap(), conn->wc());
+}
 
 H2Stream::~H2Stream() {
   // The exchange may ask this stream for facts while it goes.
