@@ -151,6 +151,9 @@ void H2Connection::send_output() {
     conn_->write(out_.data(), out_.size());
     out_.clear();
   }
+  // An idle connection keeps no batch buffer (the socket's queue holds
+  // what was written).
+  if (out_.capacity() > 4096) std::string().swap(out_);
 }
 
 void H2Connection::reap() {
