@@ -1,6 +1,10 @@
 // gantry: command line, then either a one-shot command (-t, modules, doctor)
 // or the proxy in the foreground.
+#include <signal.h>
+
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 
@@ -10,6 +14,7 @@
 #include "module_loader/check_config.h"
 #include "module_loader/list_modules.h"
 #include "server/server.h"
+#include "server/upgrade.h"
 
 namespace {
 
@@ -25,14 +30,18 @@ void usage(FILE* out) {
                "                     [--write-systemd FILE]\n"
                "                               check kernel settings for a proxy\n"
                "       gantry -v               print the version\n"
+               "       gantry upgrade PID      start the binary at the running one's path in\n"
+               "                               its place (sends SIGUSR2; see its log)\n"
                "signals: HUP reloads the configuration; USR1 reopens the access log file;\n"
-               "         TERM, QUIT, INT drain and exit\n");
+               "         USR2 upgrades to the binary at the same path; TERM, QUIT, INT drain\n"
+               "         and exit\n");
 }
 
 }  // namespace
 
 
 int main(int argc, char** argv) {
+  gantry::server::remember_command_line(argc, argv);
   std::string config = "/etc/gantry/gantry.toml";
   bool test = false;
   if (argc >= 2 && std::strcmp(argv[1], "modules") == 0) {
@@ -41,6 +50,20 @@ int main(int argc, char** argv) {
   }
   if (argc >= 2 && std::strcmp(argv[1], "config-keys") == 0) {
     return gantry::config::schema::config_keys_cli(argc - 1, argv + 1, stdout, stderr);
+  }
+  if (argc >= 2 && std::strcmp(argv[1], "upgrade") == 0) {
+    long pid = argc == 3 ? std::strtol(argv[2], nullptr, 10) : 0;
+    if (pid <= 1) {
+      std::fprintf(stderr, "usage: gantry upgrade PID\n");
+      return 2;
+    }
+    if (::kill(static_cast<pid_t>(pid), SIGUSR2) != 0) {
+      std::fprintf(stderr, "gantry upgrade: cannot signal %ld: %s\n", pid, std::strerror(errno));
+      return 1;
+    }
+    std::printf("sent SIGUSR2 to %ld: the new process takes over once it serves; the old "
+                "one's log says how it went\n", pid);
+    return 0;
   }
   if (argc >= 2 && std::strcmp(argv[1], "doctor") == 0) {
     return gantry::doctor::main(argc - 1, argv + 1);

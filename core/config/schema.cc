@@ -436,6 +436,11 @@ constexpr Key<Config> kTopKeys[] = {
       "How long SIGTERM waits for open connections before closing them; `0` = close at once.",
       kTimeout},
      field<&Config::shutdown_timeout>},
+    {{"hard_stop_after", Type::kDuration, lit("0"),
+      "After a binary upgrade (SIGUSR2), the old process exits this long after it stopped "
+      "accepting, cutting what is still open (WebSocket tunnels); `0` = `shutdown_timeout`.",
+      kTimeout},
+     field<&Config::hard_stop_after>},
     {{"modules_dir", Type::kPath,
       prose("`<dir of the gantry binary>/modules` if it exists, else the install directory "
             "(`<prefix>/lib/gantry/modules`)"),

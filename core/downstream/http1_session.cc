@@ -446,10 +446,16 @@ void Http1Session::on_drain() {
     h2_->drain();
     return;
   }
-  if (state_ == State::kIdle || state_ == State::kProxyHeader) {
+  close_after_ = true;
+  if (state_ == State::kProxyHeader) {
     abort();
-  } else {
-    close_after_ = true;
+  } else if (state_ == State::kIdle) {
+    // A keep-alive client may have a request on its way: closing now would
+    // reset it. It gets kDrainIdleMs to send one, which is answered with
+    // Connection: close; a silent one is closed then (on_timeout).
+    arm(std::min<uint64_t>(kDrainIdleMs, snap_->cfg->timeouts.client_idle
+                                             ? snap_->cfg->timeouts.client_idle
+                                             : kDrainIdleMs));
   }
 }
 

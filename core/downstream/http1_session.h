@@ -115,6 +115,7 @@ class Http1Session final : public ClientConn,
 
   static constexpr size_t kMaxBacklog = 64 * 1024;  // pipelined bytes held per connection
   static constexpr uint64_t kLingerMs = 2000;
+  static constexpr uint64_t kDrainIdleMs = 1000;  // idle keep-alive grace when draining
 
   std::unique_ptr<http::Parser> parser_;  // released when the connection becomes a tunnel
   std::unique_ptr<net::ProxyHeaderReader> proxy_reader_;  // until the header has ended

@@ -32,6 +32,11 @@ Server::~Server() { uv_loop_close(&loop_); }
 int Server::run() {
   signal(SIGPIPE, SIG_IGN);
   loop::attach_main_queue(&loop_, &main_queue_);
+  std::string inherit_error;
+  if (!take_inherited(&inherited_, &inherit_error)) {
+    GLOG_ERROR("upgrade: %s", inherit_error.c_str());
+    return 1;
+  }
   if (!apply_config(true)) {
     uv_close(reinterpret_cast<uv_handle_t*>(&main_queue_), nullptr);
     loop::detach_main_queue();
@@ -51,32 +56,31 @@ int Server::run() {
   uv_signal_init(&loop_, &sig_int_);
   uv_signal_init(&loop_, &sig_quit_);
   uv_signal_init(&loop_, &sig_usr1_);
-  for (uv_signal_t* s : {&sig_hup_, &sig_term_, &sig_int_, &sig_quit_, &sig_usr1_}) s->data = this;
+  uv_signal_init(&loop_, &sig_usr2_);
+  for (uv_signal_t* s : {&sig_hup_, &sig_term_, &sig_int_, &sig_quit_, &sig_usr1_, &sig_usr2_})
+    s->data = this;
   uv_signal_start(&sig_usr1_, on_signal, SIGUSR1);
+  uv_signal_start(&sig_usr2_, on_signal, SIGUSR2);
   uv_signal_start(&sig_hup_, on_signal, SIGHUP);
   uv_signal_start(&sig_term_, on_signal, SIGTERM);
   uv_signal_start(&sig_int_, on_signal, SIGINT);
   uv_signal_start(&sig_quit_, on_signal, SIGQUIT);
   uv_timer_init(&loop_, &deadline_);
   deadline_.data = this;
-  const config::Admin& ac = current_->cfg->admin;
-  if (!ac.bind.empty()) {
-    admin_ = std::make_unique<admin::AdminServer>(&loop_, this);
-    std::string why;
-    if (!admin_->start(ac, &why)) {
-      // Bound after the privilege drop: a port below 1024 needs the kept
-      // capability, a socket path a directory the user may write.
-      GLOG_ERROR("%s", why.c_str());
-      admin_.reset();
-    }
-    admin_bind_ = ac.bind;
-  }
+  start_admin();
   for (auto& w : workers_) w->start();
   GLOG_INFO("gantry %s started: %u worker(s), config %s", GANTRY_VERSION, nworkers_,
             config_path_.c_str());
   // Workers listen before their loops start, so connections are accepted now.
   notifier_.ready("serving generation " + std::to_string(current_->generation_id) + " with " +
                   std::to_string(nworkers_) + " worker(s)");
+  if (inherited_.channel >= 0) {
+    // Serving on the sockets the old process handed over: it may stop now.
+    // systemd follows this process from here (NotifyAccess=all).
+    notifier_.send("MAINPID=" + std::to_string(::getpid()));
+    report_ready(&inherited_);
+    GLOG_INFO("upgrade: serving in place of the old process");
+  }
   uv_run(&loop_, UV_RUN_DEFAULT);
   for (auto& w : workers_) w->join();
   loop::detach_main_queue();
@@ -87,15 +91,60 @@ int Server::run() {
   return 0;
 }
 
+void Server::start_admin() {
+  const config::Admin& ac = current_->cfg->admin;
+  if (ac.bind.empty()) return;
+  admin_ = std::make_unique<admin::AdminServer>(&loop_, this);
+  std::string why;
+  if (!admin_->start(ac, &why)) {
+    // Bound after the privilege drop: a port below 1024 needs the kept
+    // capability, a socket path a directory the user may write.
+    GLOG_ERROR("%s", why.c_str());
+    admin_.reset();
+  }
+  admin_bind_ = ac.bind;
+}
+
 void Server::on_signal(uv_signal_t* h, int signum) {
   auto* self = static_cast<Server*>(h->data);
   if (signum == SIGHUP) {
     self->reload();
   } else if (signum == SIGUSR1) {
     self->reopen_logs();
+  } else if (signum == SIGUSR2) {
+    self->start_upgrade();
   } else {
-    self->begin_shutdown(strsignal(signum));
+    self->begin_shutdown(strsignal(signum), self->current_->cfg->shutdown_timeout);
   }
+}
+
+// SIGUSR2: the binary at our own path starts with our listening sockets;
+// once it serves, this process drains and exits within hard_stop_after.
+void Server::start_upgrade() {
+  if (shutting_down_) return;
+  if (upgrade_ && upgrade_->running()) {
+    GLOG_WARN("upgrade: one is already under way");
+    return;
+  }
+  GLOG_INFO("upgrade: starting the new binary with %zu listening address(es)", sockets_.size());
+  // The admin listener is bound by address, not handed over: the new
+  // process binds it itself.
+  if (admin_) {
+    admin_->stop();
+    stopped_admins_.push_back(std::move(admin_));
+  }
+  upgrade_ = std::make_unique<Upgrade>(&loop_);
+  upgrade_->start(sockets_, 30000, [this](bool ok, const std::string& message) {
+    if (!ok) {
+      GLOG_ERROR("upgrade failed: %s; this process keeps serving", message.c_str());
+      start_admin();
+      return;
+    }
+    const config::Config& c = *current_->cfg;
+    uint64_t deadline = c.hard_stop_after != 0 ? c.hard_stop_after : c.shutdown_timeout;
+    GLOG_INFO("upgrade: %s; this process stops accepting and drains", message.c_str());
+    begin_shutdown("upgrade", deadline, false);
+  });
 }
 
 void Server::reload() { reload_now(); }
@@ -218,7 +267,16 @@ bool Server::apply_config(bool initial) {
   for (const config::Listener& l : c.listeners) {
     if (sockets_.count(l.bind.text) || fresh.count(l.bind.text)) continue;
     std::vector<int> fds;
+    // After an upgrade, the old process's sockets for this address.
+    std::vector<int>* handed = nullptr;
+    if (auto it = inherited_.fds.find(l.bind.text); initial && it != inherited_.fds.end())
+      handed = &it->second;
     for (uint32_t w = 0; w < nworkers_; ++w) {
+      if (handed != nullptr && w < handed->size() && (*handed)[w] >= 0) {
+        fds.push_back((*handed)[w]);
+        (*handed)[w] = -1;
+        continue;
+      }
       int fd = net::make_listen_socket(l.bind);
       if (fd < 0) {
         GLOG_ERROR("%s: listener %s: cannot bind %s: %s", l.pos.str().c_str(), l.name.c_str(),
@@ -264,6 +322,7 @@ bool Server::apply_config(bool initial) {
     else ++it;
   }
   for (auto& [bind, fds] : fresh) sockets_[bind] = fds;
+  if (initial) close_unused(&inherited_);  // addresses the new config dropped
   if (initial) {
     for (uint32_t w = 0; w < nworkers_; ++w) {
       workers_.push_back(std::make_unique<loop::Worker>(w));
@@ -311,19 +370,20 @@ void Server::publish_servers(size_t backend, std::shared_ptr<const upstream::Ser
   restart_health_checks();
 }
 
-void Server::begin_shutdown(const char* why) {
+void Server::begin_shutdown(const char* why, uint64_t deadline_ms, bool tell_service_manager) {
   if (shutting_down_) return;
   shutting_down_ = true;
-  notifier_.stopping(std::string(why) + ": draining connections");
+  // After an upgrade the service goes on in the new process.
+  if (tell_service_manager) notifier_.stopping(std::string(why) + ": draining connections");
   GLOG_INFO("%s: draining connections (deadline %llu ms)", why,
-            static_cast<unsigned long long>(current_->cfg->shutdown_timeout));
+            static_cast<unsigned long long>(deadline_ms));
   uv_signal_stop(&sig_hup_);
   if (health_) health_->stop();
   if (admin_) admin_->stop();
   uv_timer_start(&deadline_, [](uv_timer_t*) {
     GLOG_WARN("shutdown deadline reached with connections still open; exiting");
     _exit(0);
-  }, current_->cfg->shutdown_timeout, 0);
+  }, deadline_ms, 0);
   uv_unref(reinterpret_cast<uv_handle_t*>(&deadline_));
   for (size_t w = 0; w < workers_.size(); ++w) {
     worker::WorkerState* ws = states_[w].get();
@@ -332,8 +392,9 @@ void Server::begin_shutdown(const char* why) {
 }
 
 void Server::close_main_handles() {
-  for (uv_signal_t* s : {&sig_hup_, &sig_term_, &sig_int_, &sig_quit_, &sig_usr1_})
+  for (uv_signal_t* s : {&sig_hup_, &sig_term_, &sig_int_, &sig_quit_, &sig_usr1_, &sig_usr2_})
     uv_close(reinterpret_cast<uv_handle_t*>(s), nullptr);
+  upgrade_.reset();
   uv_close(reinterpret_cast<uv_handle_t*>(&deadline_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&main_queue_), nullptr);
 }

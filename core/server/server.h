@@ -14,6 +14,7 @@
 #include "loop/worker.h"
 #include "module_loader/handles.h"
 #include "runtime/snapshot.h"
+#include "server/upgrade.h"
 #include "service/notify.h"
 #include "upstream/health.h"
 #include "worker/worker_state.h"
@@ -42,14 +43,17 @@ class Server final : public admin::Controller {
   void restart_health_checks();
   void reload();
   void reopen_logs();
-  void begin_shutdown(const char* why);
+  // Stop accepting, drain, exit: by `deadline_ms` at the latest.
+  void begin_shutdown(const char* why, uint64_t deadline_ms, bool tell_service_manager = true);
+  void start_upgrade();
+  void start_admin();
   void worker_stopped();
   void close_main_handles();
   static void on_signal(uv_signal_t* h, int signum);
 
   std::string config_path_;
   uv_loop_t loop_;
-  uv_signal_t sig_hup_, sig_term_, sig_int_, sig_quit_, sig_usr1_;
+  uv_signal_t sig_hup_, sig_term_, sig_int_, sig_quit_, sig_usr1_, sig_usr2_;
   uv_async_t main_queue_;
   uv_timer_t deadline_;
   std::vector<std::unique_ptr<loop::Worker>> workers_;
@@ -66,6 +70,11 @@ class Server final : public admin::Controller {
   bool shutting_down_ = false;
   admin::ReloadCounts reloads_;
   std::unique_ptr<admin::AdminServer> admin_;
+  std::vector<std::unique_ptr<admin::AdminServer>> stopped_admins_;  // closing, kept alive
+  // Binary upgrade: the sockets this process got from its predecessor, and
+  // the upgrade it is running for a successor.
+  Inherited inherited_;
+  std::unique_ptr<Upgrade> upgrade_;
   std::string admin_bind_;  // what the admin listener was started with
 };
 
