@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "config/loader.h"
+#include "discovery/discovery.h"
 #include "doctor/doctor.h"
 #include "loop/main_thread.h"
 #include "loop/main_thread_internal.h"
@@ -289,11 +290,21 @@ bool Server::apply_config(bool initial) {
   current_ = *snap;
   restart_health_checks();
   if (initial) doctor::log_startup_summary(c);
+  start_discovery();
   for (const config::Listener& l : c.listeners)
     if (fresh.count(l.bind.text))
       GLOG_INFO("listening on %s (%s%s)", l.bind.text.c_str(), l.name.c_str(),
                 l.tls.provider.empty() ? "" : (", " + l.tls.provider).c_str());
   return true;
+}
+
+// Host-name servers (core/discovery): resolved on this loop, never a worker's.
+void Server::start_discovery() {
+  if (!discovery_)
+    discovery_ = std::make_unique<discovery::Discovery>(
+        &loop_, [this] { return current_; },
+        [this](size_t b, std::shared_ptr<const upstream::ServerSet> set) { publish_servers(b, set); });
+  discovery_->start(current_);
 }
 
 void Server::restart_health_checks() {
@@ -319,6 +330,7 @@ void Server::begin_shutdown(const char* why) {
             static_cast<unsigned long long>(current_->cfg->shutdown_timeout));
   uv_signal_stop(&sig_hup_);
   if (health_) health_->stop();
+  if (discovery_) discovery_->stop();
   if (admin_) admin_->stop();
   uv_timer_start(&deadline_, [](uv_timer_t*) {
     GLOG_WARN("shutdown deadline reached with connections still open; exiting");
