@@ -60,6 +60,21 @@ struct ProxyOptions {
   bool via = false;               // add "Via: 1.1 gantry" (off: like nginx/HAProxy)
 };
 
+// HTTP/2 with clients ([http2]): h2 over TLS (ALPN) and h2c with prior
+// knowledge (listener `h2c`).
+struct Http2 {
+  uint32_t max_concurrent_streams = 100;
+  uint64_t max_header_list_size = 65536;   // decoded header bytes (RFC 9113 6.5.2)
+  uint64_t header_table_size = 4096;       // HPACK dynamic table we allow the client
+  uint32_t max_requests_per_connection = 10000;  // then GOAWAY; 0 = no limit
+  uint64_t idle_timeout = 180000;          // no stream open for this long: GOAWAY
+  uint64_t max_frame_size = 16384;         // largest frame we accept
+  uint64_t initial_window_size = 65536;    // per stream, for request bodies
+  uint64_t max_buffered = 1048576;         // response bytes held per connection
+  uint32_t max_resets_per_second = 200;    // client RST_STREAM (Rapid Reset)
+  uint32_t max_control_frames_per_second = 1000;  // PING, SETTINGS, empty DATA
+};
+
 // A module's sub-table on a listener/backend ([listener.<module>]), or a tls table.
 struct ScopeTable {
   std::string module;  // module name (for tls: the provider name)
@@ -82,6 +97,7 @@ struct Listener {
   // (v1 or v2) first; the header is required and names the client.
   bool proxy_protocol = false;
   std::vector<net::Cidr> proxy_protocol_from;  // peers allowed to send it; empty: any
+  bool h2c = false;  // plain listener: a client may start HTTP/2 with prior knowledge
   std::vector<ScopeTable> module_scopes;
   SourcePos pos;
 };
@@ -236,6 +252,7 @@ struct Config {
   Limits limits;
   ProxyOptions proxy;
   Resolver resolver;
+  Http2 http2;
   Admin admin;
   RunAs run_as;
   std::vector<ModuleEntry> modules;  // in config order = hook order

@@ -158,6 +158,50 @@ constexpr Key<Resolver> kResolverKeys[] = {
      field<&Resolver::attempts>},
 };
 constexpr Table<Resolver> kResolver = table("resolver", kResolverKeys);
+constexpr Key<Http2> kHttp2Keys[] = {
+    {{"max_concurrent_streams", Type::kInt, lit("100"),
+      "Streams a client may have open at once on one connection.", Range{1, 10000}},
+     field<&Http2::max_concurrent_streams>},
+    {{"max_header_list_size", Type::kSize, lit(R"("64k")"),
+      "Largest decoded header list of a request (names + values + 32 per field).",
+      Range{kKiB, 16 * kMiB}},
+     field<&Http2::max_header_list_size>},
+    {{"header_table_size", Type::kSize, lit("4096"),
+      "HPACK dynamic table size the client may use for its requests.", Range{0, kMiB}},
+     field<&Http2::header_table_size>},
+    {{"max_requests_per_connection", Type::kInt, lit("10000"),
+      "Streams per connection before a GOAWAY asks the client for a new one; `0` = no limit.",
+      Range{0, 100000000}},
+     field<&Http2::max_requests_per_connection>},
+    {{"idle_timeout", Type::kDuration, lit(R"("3m")"),
+      "A connection with no open stream this long gets GOAWAY and is closed; `0` = off.",
+      kTimeout},
+     field<&Http2::idle_timeout>},
+    {{"max_frame_size", Type::kSize, lit("16384"), "Largest frame payload the client may send.",
+      Range{16384, 16777215}},
+     field<&Http2::max_frame_size>},
+    {{"initial_window_size", Type::kSize, lit(R"("64k")"),
+      "Flow-control window of each stream for request bodies: what a client may send ahead "
+      "of the backend taking it.",
+      Range{1024, 16 * kMiB}},
+     field<&Http2::initial_window_size>},
+    {{"max_buffered", Type::kSize, lit(R"("1m")"),
+      "Response bytes held per connection for clients that read slowly; above it, backends "
+      "are no longer read.",
+      Range{64 * kKiB, 64 * kMiB}},
+     field<&Http2::max_buffered>},
+    {{"max_resets_per_second", Type::kInt, lit("200"),
+      "Streams a client may reset per second (Rapid Reset, CVE-2023-44487); past it the "
+      "connection ends with GOAWAY ENHANCE_YOUR_CALM.",
+      Range{1, 1000000}},
+     field<&Http2::max_resets_per_second>},
+    {{"max_control_frames_per_second", Type::kInt, lit("1000"),
+      "PING, SETTINGS and empty DATA frames a client may send per second before the "
+      "connection ends with ENHANCE_YOUR_CALM.",
+      Range{1, 1000000}},
+     field<&Http2::max_control_frames_per_second>},
+};
+constexpr Table<Http2> kHttp2 = table("http2", kHttp2Keys);
 
 constexpr Key<Admin> kAdminKeys[] = {
     {{"bind", Type::kString, prose("off"),
@@ -215,6 +259,10 @@ constexpr Key<Listener> kListenerKeys[] = {
       "client; without one it is closed. The client address feeds `X-Forwarded-For`, the log, "
       "source hashing and modules."},
      field<&Listener::proxy_protocol>},
+    {{"h2c", Type::kBool, lit("false"),
+      "Plain listener: a client may speak HTTP/2 with prior knowledge (RFC 9113 3.3); "
+      "HTTP/1.1 goes on working. TLS listeners offer h2 through their `alpn`."},
+     field<&Listener::h2c>},
     {{"proxy_protocol_from", Type::kArray, prose("any peer"),
       "Addresses or CIDR prefixes (`\"10.0.0.0/8\"`, `\"::1\"`) allowed to send the PROXY "
       "header; connections from other peers are closed at once."},
@@ -429,6 +477,8 @@ constexpr Key<Config> kTopKeys[] = {
     {{"resolver", Type::kTable, kNoDefault,
       "DNS for server host names (the `resolver.*` keys)."},
      nested<kResolver, &Config::resolver>},
+    {{"http2", Type::kTable, kNoDefault, "HTTP/2 with clients (the `http2.*` keys)."},
+     nested<kHttp2, &Config::http2>},
     {{"admin", Type::kTable, kNoDefault,
       "Admin listener: metrics, status page, runtime API (the `admin.*` keys)."},
      reader(read_admin)},
@@ -456,7 +506,7 @@ TableDoc doc_of(const Table<T>& t) {
 
 std::vector<TableDoc> all_tables() {
   return {doc_of(kTop),     doc_of(kLog),    doc_of(kTimeouts), doc_of(kLimits),
-          doc_of(kProxy),   doc_of(kResolver), doc_of(kAdmin),  doc_of(kModule), doc_of(kListener), doc_of(kListenerTls),
+          doc_of(kProxy),   doc_of(kResolver), doc_of(kHttp2), doc_of(kAdmin),  doc_of(kModule), doc_of(kListener), doc_of(kListenerTls),
           doc_of(kBackend), doc_of(kServer), doc_of(kHealth),   doc_of(kOutlier), doc_of(kBackendTls),
           doc_of(kRoute),   doc_of(kRespond)};
 }

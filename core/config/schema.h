@@ -321,6 +321,7 @@ extern const Table<Timeouts> kTimeouts;
 extern const Table<Limits> kLimits;
 extern const Table<ProxyOptions> kProxy;
 extern const Table<Resolver> kResolver;
+extern const Table<Http2> kHttp2;
 extern const Table<Admin> kAdmin;
 extern const Table<ModuleEntry> kModule;
 extern const Table<Listener> kListener;

@@ -71,6 +71,8 @@ class ClientConn : public gantry_conn {
   void run_close_hooks();
   // The connection's last act: hooks, the list, the memory.
   void closed();
+  // The client switched to HTTP/2 (ALPN or the h2c preface).
+  void mark_http2() { facts_.http2 = true; }
 
   runtime::WorkerContext& wc_;
   std::shared_ptr<const runtime::Snapshot> snap_;

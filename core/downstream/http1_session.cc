@@ -1,5 +1,7 @@
 #include "downstream/http1_session.h"
 
+#include <algorithm>
+
 #include "util/log.h"
 #include "util/strings.h"
 
@@ -62,7 +64,53 @@ void Http1Session::on_deadline(loop::DeadlineClock::Entry* e) {
 }
 
 void Http1Session::on_conn_handshake(net::Conn*) {
-  if (!run_handshake_hooks()) abort();
+  if (!run_handshake_hooks()) {
+    abort();
+    return;
+  }
+  gantry_tls_info_t info{};
+  info.struct_size = sizeof info;
+  if (conn_->transport_info(&info) == GANTRY_OK &&
+      std::string_view(info.alpn.ptr, info.alpn.len) == "h2")
+    start_h2(nullptr, 0);
+}
+
+namespace {
+constexpr std::string_view kH2Preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+}
+
+bool Http1Session::take_h2c_preface(const char* p, size_t n) {
+  backlog_.append(p, n);
+  size_t k = std::min(backlog_.size(), kH2Preface.size());
+  if (std::string_view(backlog_).substr(0, k) != kH2Preface.substr(0, k)) return false;
+  if (backlog_.size() < kH2Preface.size()) return true;  // wait for the rest
+  std::string buf;
+  buf.swap(backlog_);
+  start_h2(buf.data(), buf.size());
+  return true;
+}
+
+void Http1Session::start_h2(const char* p, size_t n) {
+  state_ = State::kH2;
+  wc_.clock.disarm(this);
+  parser_.reset();
+  mark_http2();
+  h2_ = std::make_unique<H2Connection>(static_cast<H2Owner*>(this), conn_, wc_, snap_, facts());
+  if (!h2_->start()) {
+    GLOG_WARN("conn %llu: HTTP/2 session could not start", static_cast<unsigned long long>(conn_->id()));
+    abort();
+    return;
+  }
+  if (wc_.draining) h2_->drain();
+  if (n > 0) h2_->on_data(p, n);
+}
+
+void Http1Session::h2_arm(uint64_t ms) {
+  if (ms == 0) {
+    wc_.clock.disarm(this);
+  } else {
+    arm(ms);
+  }
 }
 
 void Http1Session::on_conn_data(net::Conn*, const char* p, size_t n) {
@@ -72,6 +120,9 @@ void Http1Session::on_conn_data(net::Conn*, const char* p, size_t n) {
       return;
     case State::kTunnel:
       exchange_->on_tunnel_client_data(p, n);
+      return;
+    case State::kH2:
+      h2_->on_data(p, n);
       return;
     case State::kLingering:
     case State::kClosed:
@@ -84,6 +135,16 @@ void Http1Session::on_conn_data(net::Conn*, const char* p, size_t n) {
       if (backlog_.size() > kMaxBacklog) conn_->stop_read();
       return;
     case State::kIdle:
+      // A client with prior knowledge opens with the HTTP/2 preface.
+      if (exchanges_ == 0 && snap_->cfg->listeners[listener()].h2c) {
+        if (take_h2c_preface(p, n)) return;
+        std::string held;  // not the preface: all of it is HTTP/1.1
+        held.swap(backlog_);
+        parse(held.data(), held.size());
+        return;
+      }
+      parse(p, n);
+      return;
     case State::kRequest:
       parse(p, n);
       return;
@@ -102,6 +163,7 @@ void Http1Session::parse(const char* p, size_t n) {
 void Http1Session::parse_some(const char* p, size_t n) {
   while (n > 0 && open()) {
     if (!exchange_) {
+      ++exchanges_;
       exchange_ = std::make_unique<exchange::Exchange>(this, *snap_, wc_);
       parser_->attach(&exchange_->request(), &exchange_->arena());
       state_ = State::kRequest;
@@ -264,6 +326,10 @@ std::string Http1Session::begin_tunnel() {
 void Http1Session::on_conn_eof(net::Conn*) {
   reading_ = Reading::kEof;
   switch (state_) {
+    case State::kH2:
+      h2_->on_eof();
+      abort();
+      return;
     case State::kProxyHeader:
     case State::kIdle:
     case State::kLingering:
@@ -294,6 +360,11 @@ void Http1Session::on_conn_eof(net::Conn*) {
 void Http1Session::on_conn_error(net::Conn*, int err) {
   GLOG_DEBUG("conn %llu: client error %s", static_cast<unsigned long long>(conn_->id()),
              uv_strerror(err));
+  if (state_ == State::kH2) {
+    h2_->on_eof();
+    abort();
+    return;
+  }
   if (exchange_ && state_ != State::kLingering) {
     exchange_->on_client_gone("client_error");
     return;
@@ -307,6 +378,9 @@ void Http1Session::on_conn_timeout(net::Conn*) { on_timeout(); }
 
 void Http1Session::on_timeout() {
   switch (state_) {
+    case State::kH2:
+      h2_->on_timeout();
+      return;
     case State::kProxyHeader:
     case State::kIdle:
     case State::kLingering:
@@ -329,6 +403,10 @@ void Http1Session::on_timeout() {
 }
 
 void Http1Session::on_conn_drained(net::Conn*) {
+  if (state_ == State::kH2) {
+    h2_->on_drained();
+    return;
+  }
   if (exchange_) exchange_->on_downstream_drained();
 }
 
@@ -364,6 +442,10 @@ void Http1Session::abort() {
 }
 
 void Http1Session::on_drain() {
+  if (state_ == State::kH2) {
+    h2_->drain();
+    return;
+  }
   if (state_ == State::kIdle || state_ == State::kProxyHeader) {
     abort();
   } else {
@@ -372,6 +454,7 @@ void Http1Session::on_drain() {
 }
 
 void Http1Session::on_conn_closed(net::Conn*) {
+  h2_.reset();
   exchange_.reset();
   closed();
 }

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "downstream/client_conn.h"
+#include "downstream/h2_connection.h"
 #include "exchange/downstream.h"
 #include "exchange/exchange.h"
 #include "http/parser.h"
@@ -20,6 +21,7 @@ class Http1Session final : public ClientConn,
                            public net::ConnHandler,
                            public http::ParserEvents,
                            public exchange::Downstream,
+                           private H2Owner,
                            private loop::DeadlineClock::Entry {
  public:
   Http1Session(runtime::WorkerContext& wc, std::shared_ptr<const runtime::Snapshot> snap,
@@ -28,7 +30,9 @@ class Http1Session final : public ClientConn,
 
   bool start(uv_stream_t* server) override;
   void on_drain() override;
-  bool idle() const override { return state_ == State::kIdle; }
+  bool idle() const override {
+    return state_ == State::kIdle || (state_ == State::kH2 && h2_->idle());
+  }
 
  private:
   // Where the connection is.
@@ -38,6 +42,7 @@ class Http1Session final : public ClientConn,
     kRequest,    // a request (head or body) is arriving
     kWaiting,    // the request is in; its response is not done
     kTunnel,     // after a 101
+    kH2,         // HTTP/2 (ALPN h2 or the h2c preface): h2_ reads and writes
     kLingering,  // our FIN is sent; reading and dropping until the peer closes
     kClosed,     // close() was called; on_conn_closed frees the session
   };
@@ -83,6 +88,16 @@ class Http1Session final : public ClientConn,
   void exchange_done(bool reusable) override;
   void abort() override;
 
+  // H2Owner
+  void h2_arm(uint64_t ms) override;
+  void h2_finished() override { close_gracefully(); }
+
+  // The connection speaks HTTP/2 from here on; `p` holds what the client
+  // already sent (the h2c preface and what followed).
+  void start_h2(const char* p, size_t n);
+  // A plain h2c listener's first bytes: true if they were taken (HTTP/2,
+  // or a preface still incomplete).
+  bool take_h2c_preface(const char* p, size_t n);
   void read_proxy_header(const char* p, size_t n);
   void parse(const char* p, size_t n);
   void parse_some(const char* p, size_t n);
@@ -104,6 +119,7 @@ class Http1Session final : public ClientConn,
   std::unique_ptr<http::Parser> parser_;  // released when the connection becomes a tunnel
   std::unique_ptr<net::ProxyHeaderReader> proxy_reader_;  // until the header has ended
   std::unique_ptr<exchange::Exchange> exchange_;
+  std::unique_ptr<H2Connection> h2_;  // with State::kH2
   std::string backlog_;  // pipelined bytes waiting for the current exchange
   State state_ = State::kIdle;
   Reading reading_ = Reading::kOn;
@@ -113,6 +129,7 @@ class Http1Session final : public ClientConn,
   bool close_after_ = false;  // the connection ends with the current exchange
   bool in_parse_ = false;     // inside parser_->feed(): exchanges end through ended_
   int reject_status_ = 0;     // the status an exchange asked to refuse its head with
+  uint64_t exchanges_ = 0;    // started on this connection (h2c comes first or not at all)
 };
 
 }  // namespace gantry::downstream

@@ -30,6 +30,7 @@ struct ClientFacts {
   std::string_view proxy_notes;
   int listener = -1;                       // index into the config's listeners
   bool tls = false;
+  bool http2 = false;                      // streams of an HTTP/2 connection
 };
 
 // How much body follows a response head, as far as the exchange knows.

@@ -23,8 +23,9 @@ Exchange::Exchange(Downstream* down, const runtime::Snapshot& snap, runtime::Wor
 
 LogContext Exchange::log_context() {
   uint32_t bs = backend_ >= 0 ? snap_.backend_series[backend_] : metrics::kNoSeries;
-  std::string_view protocol =
-      http_ != nullptr && http_->req.version_minor == 0 ? "HTTP/1.0" : "HTTP/1.1";
+  std::string_view protocol = down_->client().http2 ? "HTTP/2.0"
+                              : http_ != nullptr && http_->req.version_minor == 0 ? "HTTP/1.0"
+                                                                                  : "HTTP/1.1";
   return {method(), target(),      route_backend(),
           down_,    protocol,      &snap_.access, &hooks_,
           this,     snap_.count_exchanges ? &wc_.metrics : nullptr, bs,

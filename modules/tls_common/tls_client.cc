@@ -60,7 +60,7 @@ bool ClientState::init(Reporter& rep) {
       return false;
     }
   }
-  std::string alpn = alpn_wire(s.alpn);
+  std::string alpn = alpn_wire(s.alpn, false);
   // Returns 0 on success, unlike the rest of the API.
   if (!alpn.empty() && SSL_CTX_set_alpn_protos(c, reinterpret_cast<const uint8_t*>(alpn.data()),
                                                static_cast<unsigned>(alpn.size())) != 0) {

@@ -131,10 +131,10 @@ CtxPtr new_ctx(const Settings& s, Reporter& rep) {
   return ctx;
 }
 
-std::string alpn_wire(const std::vector<std::string>& protos) {
+std::string alpn_wire(const std::vector<std::string>& protos, bool with_h2) {
   std::string wire;
   for (const std::string& p : protos) {
-    if (p == "h2" || p.empty() || p.size() > 255) continue;
+    if ((p == "h2" && !with_h2) || p.empty() || p.size() > 255) continue;
     wire.push_back(static_cast<char>(p.size()));
     wire += p;
   }

@@ -16,9 +16,9 @@ bool validate_crypto(const Settings& s, Reporter& rep);
 // A new SSL_CTX with versions, ciphers, curves and options applied.
 CtxPtr new_ctx(const Settings& s, Reporter& rep);
 
-// ALPN protocols in wire format (length-prefixed). HTTP/2 is accepted in the
-// config but not announced until the core speaks it.
-std::string alpn_wire(const std::vector<std::string>& protos);
+// ALPN protocols in wire format (length-prefixed). The core speaks HTTP/2
+// to clients only: toward backends "h2" is left out.
+std::string alpn_wire(const std::vector<std::string>& protos, bool with_h2);
 
 // The TLS library's own identification, e.g. "OpenSSL 3.0.11 19 Sep 2023"
 // or "BoringSSL".

@@ -169,7 +169,7 @@ FileStamp stamp(const std::string& path) {
 }  // namespace
 
 ServerState::ServerState(const gantry::Host& host, Settings settings)
-    : host_(host), settings_(std::move(settings)), alpn_(alpn_wire(settings_.alpn)) {}
+    : host_(host), settings_(std::move(settings)), alpn_(alpn_wire(settings_.alpn, true)) {}
 
 bool ServerState::init(Reporter& rep) {
   if (!validate_crypto(settings_, rep)) return false;

@@ -501,13 +501,29 @@ TEST_F(AdminTest, StatusPageDrainsAServerInTheBrowser) {
 
 TEST_F(AdminTest, AcceptFailuresAreLoggedAndCounted) {
   GANTRY_REQUIRE_TOOL("prlimit", "util-linux");
+#ifdef GANTRY_SANITIZE_BUILD
+  // UBSan's vptr check asks whether memory is readable by writing it to a
+  // pipe(2); out of descriptors the pipe fails, and every virtual call then
+  // looks like a call on a bad object, which halts the process. The normal
+  // build runs this test.
+  GTEST_SKIP() << "UBSan's vptr check needs free descriptors (sanitizer_common "
+                  "IsAccessibleMemoryRange uses a pipe)";
+#endif
   RecordingBackend a;
   ASSERT_TRUE(a.start());
   ASSERT_NO_FATAL_FAILURE(start({a.address()}));
   // Few descriptors left for gantry: connections beyond them fail accept()
   // with EMFILE.
+  // Room for a few clients above what gantry holds now (a sanitizer build
+  // holds more): the ones after them fail accept() with EMFILE.
   std::string pid = std::to_string(gantry().pid());
-  RunResult lim = run_command({"prlimit", "--pid", pid, "--nofile=64:64"}, tmp().path());
+  size_t open_fds = 0;
+  for (auto it = std::filesystem::directory_iterator("/proc/" + pid + "/fd");
+       it != std::filesystem::directory_iterator(); ++it)
+    ++open_fds;
+  std::string limit = std::to_string(open_fds + 24);
+  RunResult lim =
+      run_command({"prlimit", "--pid", pid, "--nofile=" + limit + ":" + limit}, tmp().path());
   ASSERT_TRUE(lim.status.ok()) << lim.err;
   std::vector<int> fds;
   for (int i = 0; i < 120; ++i) {
