@@ -102,9 +102,20 @@ struct Listener {
   SourcePos pos;
 };
 
+// [resolver]: how server host names are resolved (core/discovery).
+struct Resolver {
+  std::vector<std::string> nameservers;  // "ip:port"; empty: /etc/resolv.conf
+  uint64_t timeout = 2000;               // per attempt
+  uint32_t attempts = 2;
+};
+
 struct Server {
   std::string name;  // defaults to the address text
-  Address address;
+  Address address;   // for a host name: only `text` is set
+  // A host name ("svc.example:8080"): resolved by DNS at run time
+  // (core/discovery), never while loading.
+  std::string resolve_host;
+  uint16_t resolve_port = 0;
   uint32_t weight = 1;
   bool backup = false;  // used only when no primary server can take a request
   SourcePos pos;
@@ -158,6 +169,7 @@ struct Backend {
   uint32_t max_queue = 256;               // requests waiting for a server, per worker
   uint64_t queue_timeout = 5000;          // longest wait in that queue
   uint64_t slow_start = 0;                // weight ramp after a server comes back; 0 = off
+  uint64_t resolve_interval = 30000;      // re-resolving host-name servers; 0 = once
   std::string hash_key = "uri";           // balance = "hash": uri, header:NAME or cookie:NAME
   HealthCheck health;
   Outlier outlier;
@@ -240,6 +252,7 @@ struct Config {
   Timeouts timeouts;
   Limits limits;
   ProxyOptions proxy;
+  Resolver resolver;
   Http2 http2;
   Admin admin;
   RunAs run_as;

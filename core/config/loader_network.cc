@@ -1,5 +1,8 @@
 // [[listener]] and [[backend]] entries: what their schema tables leave to code
 // (names that default to an address, duplicates, server lists, TLS tables).
+#include <cctype>
+
+#include "config/address.h"
 #include "config/cfg_node.h"
 #include "config/loader_parts.h"
 
@@ -80,6 +83,59 @@ void read_backends(const Value& v, Config* cfg) {
   for_each_entry(v, [&](const toml::table& t, size_t i) { read_backend(t, i, cfg); });
 }
 
+namespace {
+
+// "name:port" with a DNS name (letters, digits, '-', '_', '.'): resolved at
+// run time. Anything else must be a numeric address.
+bool split_host_name(const std::string& text, std::string* host, uint16_t* port) {
+  size_t colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 >= text.size()) return false;
+  std::string h = text.substr(0, colon);
+  bool letter = false;
+  for (char c : h) {
+    bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+    if (!ok) return false;
+    letter = letter || std::isalpha(static_cast<unsigned char>(c));
+  }
+  if (!letter || h.size() > 253) return false;  // all digits and dots: a bad IPv4 address
+  long p = 0;
+  for (size_t i = colon + 1; i < text.size(); ++i) {
+    if (!std::isdigit(static_cast<unsigned char>(text[i])) || p > 65535) return false;
+    p = p * 10 + (text[i] - '0');
+  }
+  if (p < 1 || p > 65535) return false;
+  *host = h;
+  *port = static_cast<uint16_t>(p);
+  return true;
+}
+
+void server_address_from(const Value& v, const std::string& text, Server* s) {
+  std::string why;
+  if (parse_address(text, false, &s->address, &why)) return;
+  if (!split_host_name(text, &s->resolve_host, &s->resolve_port)) v.fail(why);
+  s->address = Address{};
+  s->address.text = text;
+}
+
+}  // namespace
+
+void read_server_address(const Value& v, Server* s) { server_address_from(v, v.text, s); }
+
+void read_nameservers(const Value& v, Resolver* r) {
+  const toml::array& list = *v.node.as_array();
+  for (size_t j = 0; j < list.size(); ++j) {
+    const toml::node& n = *list.get(j);
+    std::string path = v.path + "[" + std::to_string(j) + "]";
+    const std::string* text = n.as_string() ? &n.as_string()->get() : nullptr;
+    Address a;
+    std::string why;
+    bool ok = text != nullptr &&
+              (parse_address(*text, false, &a, &why) || parse_address(*text + ":53", false, &a, &why));
+    if (!ok) fail(n.source(), path, "expected a name server address such as \"127.0.0.1:53\"");
+    r->nameservers.push_back(*text);
+  }
+}
+
 void read_servers(const Value& v, Backend* be) {
   const toml::array& servers = *v.node.as_array();
   if (static_cast<int64_t>(servers.size()) < v.spec.range.lo) {
@@ -91,7 +147,8 @@ void read_servers(const Value& v, Backend* be) {
     std::string path = v.path + "[" + std::to_string(j) + "]";
     Server srv;
     if (n.is_string()) {
-      srv.address = schema::read_value(address, n, path, v.cfg).address;
+      auto sv = schema::read_value(address, n, path, v.cfg);
+      read_server_address(sv, &srv);
     } else if (const toml::table* t = n.as_table()) {
       schema::apply(schema::kServer, Section(*t, path), v.cfg, &srv);
     } else {

@@ -40,6 +40,8 @@ void read_listener_tls(const Value& v, Listener* l);
 void read_proxy_protocol_from(const Value& v, Listener* l);
 void read_backends(const Value& v, Config* cfg);
 void read_servers(const Value& v, Backend* be);
+void read_server_address(const Value& v, Server* s);
+void read_nameservers(const Value& v, Resolver* r);
 void read_health(const Value& v, Backend* be);
 void read_retry_on(const Value& v, Backend* be);
 void read_outlier(const Value& v, Backend* be);

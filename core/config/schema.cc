@@ -147,6 +147,17 @@ constexpr Key<ProxyOptions> kProxyKeys[] = {
 };
 constexpr Table<ProxyOptions> kProxy = table("proxy", kProxyKeys);
 
+constexpr Key<Resolver> kResolverKeys[] = {
+    {{"nameservers", Type::kArray, prose("`/etc/resolv.conf`"),
+      "Name servers for server host names: `\"ip\"` or `\"ip:port\"` (`\"[v6]:port\"`)."},
+     reader(read_nameservers)},
+    {{"timeout", Type::kDuration, lit(R"("2s")"), "Wait for one answer before trying again.",
+      Range{1, 60000}},
+     field<&Resolver::timeout>},
+    {{"attempts", Type::kInt, lit("2"), "Tries per lookup and name server.", Range{1, 10}},
+     field<&Resolver::attempts>},
+};
+constexpr Table<Resolver> kResolver = table("resolver", kResolverKeys);
 constexpr Key<Http2> kHttp2Keys[] = {
     {{"max_concurrent_streams", Type::kInt, lit("100"),
       "Streams a client may have open at once on one connection.", Range{1, 10000}},
@@ -260,8 +271,10 @@ constexpr Key<Listener> kListenerKeys[] = {
 constexpr Table<Listener> kListener = table("listener", kListenerKeys, Extra::kModuleTables);
 
 constexpr Key<Server> kServerKeys[] = {
-    {{"address", Type::kAddress, kRequired, "The server's address.", Range{1, 65535}},
-     field<&Server::address>},
+    {{"address", Type::kString, kRequired,
+      "The server's address: `\"ip:port\"`, `\"[v6]:port\"`, or `\"name:port\"`, whose A and AAAA "
+      "records give one server per address (see docs/discovery.md).", kNonEmpty},
+     reader(read_server_address)},
     {{"weight", Type::kInt, lit("1"), "Share of requests under `roundrobin`.", Range{1, 256}},
      field<&Server::weight>},
     {{"name", Type::kString, prose("the address"),
@@ -380,6 +393,10 @@ constexpr Key<Backend> kBackendKeys[] = {
       "A server back from down or ejected ramps its weight from 1/256 to full over this "
       "time; `0` = off.", kTimeout},
      field<&Backend::slow_start>},
+    {{"resolve_interval", Type::kDuration, lit(R"("30s")"),
+      "How often servers given by host name are resolved again; `0` = only at start and on "
+      "reload.", kTimeout},
+     field<&Backend::resolve_interval>},
     {{"hash_key", Type::kString, lit(R"("uri")"),
       "What `balance = \"hash\"` hashes: `uri` (path and query), `header:NAME` or "
       "`cookie:NAME`; a request without it is balanced round robin."},
@@ -462,6 +479,9 @@ constexpr Key<Config> kTopKeys[] = {
      reader(read_limits)},
     {{"proxy", Type::kTable, kNoDefault, "Forwarding headers (the `proxy.*` keys)."},
      nested<kProxy, &Config::proxy>},
+    {{"resolver", Type::kTable, kNoDefault,
+      "DNS for server host names (the `resolver.*` keys)."},
+     nested<kResolver, &Config::resolver>},
     {{"http2", Type::kTable, kNoDefault, "HTTP/2 with clients (the `http2.*` keys)."},
      nested<kHttp2, &Config::http2>},
     {{"admin", Type::kTable, kNoDefault,
@@ -491,7 +511,7 @@ TableDoc doc_of(const Table<T>& t) {
 
 std::vector<TableDoc> all_tables() {
   return {doc_of(kTop),     doc_of(kLog),    doc_of(kTimeouts), doc_of(kLimits),
-          doc_of(kProxy),   doc_of(kHttp2),  doc_of(kAdmin),  doc_of(kModule), doc_of(kListener), doc_of(kListenerTls),
+          doc_of(kProxy),   doc_of(kResolver), doc_of(kHttp2), doc_of(kAdmin),  doc_of(kModule), doc_of(kListener), doc_of(kListenerTls),
           doc_of(kBackend), doc_of(kServer), doc_of(kHealth),   doc_of(kOutlier), doc_of(kBackendTls),
           doc_of(kRoute),   doc_of(kRespond)};
 }

@@ -320,6 +320,7 @@ extern const Table<Config> kLog;
 extern const Table<Timeouts> kTimeouts;
 extern const Table<Limits> kLimits;
 extern const Table<ProxyOptions> kProxy;
+extern const Table<Resolver> kResolver;
 extern const Table<Http2> kHttp2;
 extern const Table<Admin> kAdmin;
 extern const Table<ModuleEntry> kModule;

@@ -79,6 +79,8 @@ Result<std::shared_ptr<const Snapshot>> make_snapshot(std::shared_ptr<modules::G
     s->backend_series.push_back(metrics::series_id(cfg.backends[b].name, ""));
     auto set = std::make_shared<upstream::ServerSet>();
     for (const config::Server& srv : cfg.backends[b].servers) {
+      // Host names join when they resolve (core/discovery).
+      if (!srv.resolve_host.empty()) continue;
       set->servers.push_back(s->make_server(b, srv.name, srv.address, srv.weight));
       set->servers.back()->backup = srv.backup;
     }

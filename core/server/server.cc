@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "config/loader.h"
+#include "discovery/discovery.h"
 #include "doctor/doctor.h"
 #include "loop/main_thread.h"
 #include "loop/main_thread_internal.h"
@@ -348,11 +349,21 @@ bool Server::apply_config(bool initial) {
   current_ = *snap;
   restart_health_checks();
   if (initial) doctor::log_startup_summary(c);
+  start_discovery();
   for (const config::Listener& l : c.listeners)
     if (fresh.count(l.bind.text))
       GLOG_INFO("listening on %s (%s%s)", l.bind.text.c_str(), l.name.c_str(),
                 l.tls.provider.empty() ? "" : (", " + l.tls.provider).c_str());
   return true;
+}
+
+// Host-name servers (core/discovery): resolved on this loop, never a worker's.
+void Server::start_discovery() {
+  if (!discovery_)
+    discovery_ = std::make_unique<discovery::Discovery>(
+        &loop_, [this] { return current_; },
+        [this](size_t b, std::shared_ptr<const upstream::ServerSet> set) { publish_servers(b, set); });
+  discovery_->start(current_);
 }
 
 void Server::restart_health_checks() {
@@ -379,6 +390,7 @@ void Server::begin_shutdown(const char* why, uint64_t deadline_ms, bool tell_ser
             static_cast<unsigned long long>(deadline_ms));
   uv_signal_stop(&sig_hup_);
   if (health_) health_->stop();
+  if (discovery_) discovery_->stop();
   if (admin_) admin_->stop();
   uv_timer_start(&deadline_, [](uv_timer_t*) {
     GLOG_WARN("shutdown deadline reached with connections still open; exiting");

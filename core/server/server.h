@@ -11,6 +11,7 @@
 
 #include "admin/admin_server.h"
 #include "admin/controller.h"
+#include "discovery/discovery.h"
 #include "loop/worker.h"
 #include "module_loader/handles.h"
 #include "runtime/snapshot.h"
@@ -41,6 +42,7 @@ class Server final : public admin::Controller {
  private:
   bool apply_config(bool initial);
   void restart_health_checks();
+  void start_discovery();
   void reload();
   void reopen_logs();
   // Stop accepting, drain, exit: by `deadline_ms` at the latest.
@@ -63,6 +65,7 @@ class Server final : public admin::Controller {
   std::vector<gantry_listener> listener_handles_;
   std::shared_ptr<const runtime::Snapshot> current_;
   std::unique_ptr<upstream::HealthChecker> health_;
+  std::unique_ptr<discovery::Discovery> discovery_;
   uint64_t next_generation_ = 1;
   service::Notifier notifier_ = service::Notifier::from_environment();
   uint32_t nworkers_ = 0;

@@ -34,9 +34,14 @@ std::vector<BadCase> bad_cases() {
       {"bad server address",
        kListener + "[[backend]]\nname = \"web\"\nservers = [\"127.0.0.1:1\",\n  \"foo:bar\"]\n",
        "6:3: backend[web].servers[1]: cannot parse address \"foo:bar\""},
-      {"host names are not resolved", kListener + "[[backend]]\nname = \"web\"\n"
-       "servers = [\"example.com:80\"]\n",
-       "5:12: backend[web].servers[0]: cannot parse address \"example.com:80\" (use an IPv4 "
+      // A host name is resolved at run time (docs/discovery.md), but its
+      // port is checked while loading, and so is anything that is no name.
+      {"host name with a bad port", kListener + "[[backend]]\nname = \"web\"\n"
+       "servers = [\"example.com:0\"]\n",
+       "5:12: backend[web].servers[0]: port 0 of \"example.com:0\" is out of range 1..65535"},
+      {"neither address nor host name", kListener + "[[backend]]\nname = \"web\"\n"
+       "servers = [\"exa mple:80\"]\n",
+       "5:12: backend[web].servers[0]: cannot parse address \"exa mple:80\" (use an IPv4 "
        "address, [IPv6] or localhost; names are not resolved)"},
       {"bad ipv6", "[[listener]]\nbind = \"[::1:80\"\n",
        "2:8: listener[0].bind: cannot parse address \"[::1:80\" (IPv6 form is \"[::1]:port\")"},

@@ -43,6 +43,7 @@ const std::map<std::string_view, Way>& ways() {
       // max_line_size may not pass max_head_size: give it all the room.
       {"limits", {"[limits]\n", {{"max_head_size", "\"64m\""}}, "\n", "\n" + kListenerHead}},
       {"proxy", {"[proxy]\n", {}, "\n", "\n" + kListenerHead}},
+      {"resolver", {"[resolver]\n", {}, "\n", "\n" + kListenerHead}},
       {"http2", {"[http2]\n", {}, "\n", "\n" + kListenerHead}},
       {"admin", {"[admin]\n", {}, "\n", "\n" + kListenerHead}},
       // Any regular file passes the loader's check of a module path.
@@ -302,6 +303,7 @@ TEST(SchemaTest, RangesFitTheirFieldsAndDefaultsMatchConfigH) {
   check_table(kTimeouts);
   check_table(kLimits);
   check_table(kProxy);
+  check_table(kResolver);
   check_table(kHttp2);
   check_table(kAdmin);
   check_table(kModule);
@@ -314,7 +316,7 @@ TEST(SchemaTest, RangesFitTheirFieldsAndDefaultsMatchConfigH) {
   check_table(kBackendTls);
   check_table(kRoute);
   check_table(kRespond);
-  EXPECT_EQ(all_tables().size(), 17u) << "a new table: add it above";
+  EXPECT_EQ(all_tables().size(), 18u) << "a new table: add it above";
 }
 
 TEST(SchemaTest, HostKeysComeFromListenerAndBackend) {
@@ -325,7 +327,7 @@ TEST(SchemaTest, HostKeysComeFromListenerAndBackend) {
       EXPECT_NE(std::find(keys.begin(), keys.end(), k.name), keys.end()) << k.name;
     }
   }
-  EXPECT_EQ(keys.size(), 25u);  // name is shared
+  EXPECT_EQ(keys.size(), 26u);  // name is shared
   EXPECT_EQ(tls_host_keys(false), std::vector<std::string>{"provider"});
   EXPECT_EQ(tls_host_keys(true), (std::vector<std::string>{"provider", "server_name"}));
 }

@@ -1,0 +1,206 @@
+// DNS service discovery end to end: a real dnsmasq on loopback serves
+// svc.test, two HTTP servers listen on 127.0.0.1 and 127.0.0.2 on the same
+// port, and gantry's backend is "svc.test:PORT". Under a request loop the
+// test moves the A record from one address to the other: traffic follows
+// with no failed request. Then it kills dnsmasq: the last good set stays.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "harness/harness.h"
+
+namespace gantry::itest {
+namespace {
+
+using std::chrono::milliseconds;
+using Clock = std::chrono::steady_clock;
+
+std::string dnsmasq_path() {
+  if (::access("/usr/sbin/dnsmasq", X_OK) == 0) return "/usr/sbin/dnsmasq";
+  return "";
+}
+
+// GET /who through gantry with Connection: close: the body ("a" or "b",
+// which server answered) or "" when the request failed.
+std::string who(uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in d{};
+  d.sin_family = AF_INET;
+  d.sin_port = htons(port);
+  inet_pton(AF_INET, "127.0.0.1", &d.sin_addr);
+  if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&d), sizeof d) != 0) {
+    if (fd >= 0) ::close(fd);
+    return "";
+  }
+  std::string req = "GET /who HTTP/1.1\r\nHost: svc\r\nConnection: close\r\n\r\n";
+  std::string got;
+  if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(req.size())) {
+    auto deadline = Clock::now() + milliseconds(10000);
+    char buf[4096];
+    while (Clock::now() < deadline) {
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, 100) <= 0) continue;
+      ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      got.append(buf, static_cast<size_t>(n));
+    }
+  }
+  ::close(fd);
+  if (got.compare(0, 12, "HTTP/1.1 200") != 0) return "";
+  size_t body = got.find("\r\n\r\n");
+  return body == std::string::npos ? "" : got.substr(body + 4);
+}
+
+class DnsDiscoveryTest : public IntegrationTest {
+ protected:
+  void SetUp() override {
+    GANTRY_REQUIRE(!dnsmasq_path().empty(), "/usr/sbin/dnsmasq (Debian package dnsmasq-base)");
+    GANTRY_REQUIRE_TOOL("python3", "python3");
+    web_port_ = free_port();
+    release_port(web_port_);
+    for (int i = 0; i < 2; ++i) {
+      std::string dir = tmp().file(std::string("web-") + "ab"[i]);
+      ASSERT_TRUE(make_dirs(dir));
+      std::ofstream(dir + "/who") << "ab"[i];
+      std::string ip = i == 0 ? "127.0.0.1" : "127.0.0.2";
+      ASSERT_TRUE(web_[i].start({"python3", "-m", "http.server", "--bind", ip,
+                                 std::to_string(web_port_)},
+                                "", tmp().file(std::string("web-") + "ab"[i] + ".err"), dir));
+    }
+    auto deadline = Clock::now() + milliseconds(10000);
+    while (Clock::now() < deadline && !(process_listens_on(web_[0].pid(), web_port_) &&
+                                        process_listens_on(web_[1].pid(), web_port_)))
+      std::this_thread::sleep_for(milliseconds(20));
+    ASSERT_TRUE(process_listens_on(web_[0].pid(), web_port_));
+    ASSERT_TRUE(process_listens_on(web_[1].pid(), web_port_));
+
+    dns_port_ = free_port();  // TCP and UDP: dnsmasq binds both
+    release_port(dns_port_);
+    hosts_ = tmp().file("hosts");
+    std::ofstream(hosts_) << "127.0.0.1 svc.test\n";
+    ASSERT_TRUE(dns_.start({dnsmasq_path(), "--keep-in-foreground", "--no-resolv", "--no-hosts",
+                            "--listen-address=127.0.0.1", "--bind-interfaces", "--user=root",
+                            "--port=" + std::to_string(dns_port_), "--addn-hosts=" + hosts_,
+                            "--log-facility=-"},
+                           tmp().file("dnsmasq.out"), tmp().file("dnsmasq.err")));
+    // Up (and SIGHUP handled, not fatal) once it has read the hosts file.
+    deadline = Clock::now() + milliseconds(10000);
+    while (Clock::now() < deadline && dnsmasq_log().find("read " + hosts_) == std::string::npos)
+      std::this_thread::sleep_for(milliseconds(20));
+    ASSERT_NE(dnsmasq_log().find("read " + hosts_), std::string::npos) << dnsmasq_log();
+  }
+
+  std::string dnsmasq_log() {
+    std::ifstream in(tmp().file("dnsmasq.err"));
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+
+  void point_to(const std::string& ip) {
+    std::ofstream(hosts_, std::ios::trunc) << ip << " svc.test\n";
+    ASSERT_TRUE(dns_.signal(SIGHUP));  // dnsmasq rereads the file and drops its cache
+  }
+
+  // Requests until `want` answers, up to `wait`.
+  bool wait_for(const std::string& want, milliseconds wait) {
+    auto deadline = Clock::now() + wait;
+    while (Clock::now() < deadline) {
+      if (who(port()) == want) return true;
+      std::this_thread::sleep_for(milliseconds(50));
+    }
+    return false;
+  }
+
+  uint16_t web_port_ = 0;
+  uint16_t dns_port_ = 0;
+  std::string hosts_;
+  Subprocess web_[2];
+  Subprocess dns_;
+};
+
+TEST_F(DnsDiscoveryTest, TrafficFollowsARewrittenRecordAndSurvivesADeadServer) {
+  std::string cfg = "workers = 2\n[log]\naccess = \"off\"\n"
+                    "[resolver]\nnameservers = [\"127.0.0.1:" + std::to_string(dns_port_) +
+                    "\"]\ntimeout = \"300ms\"\nattempts = 1\n"
+                    "[[listener]]\nbind = \"127.0.0.1:{{PORT}}\"\n"
+                    "[[backend]]\nname = \"web\"\nresolve_interval = \"1s\"\n"
+                    "servers = [\"svc.test:" + std::to_string(web_port_) + "\"]\n";
+  ASSERT_TRUE(start_gantry(write_config(cfg)));
+  ASSERT_TRUE(wait_for("a", milliseconds(10000))) << gantry().output();
+
+  std::atomic<bool> stop{false};
+  std::mutex mu;
+  std::map<std::string, int> answers;  // body -> count; "" = failed
+  std::atomic<int> failed{0};
+  std::atomic<int> b_since_mark{0};
+  std::atomic<bool> mark{false};
+  std::thread loop([&] {
+    while (!stop) {
+      std::string w = who(port());
+      if (w.empty()) ++failed;
+      if (mark && w == "b") ++b_since_mark;
+      std::lock_guard<std::mutex> l(mu);
+      ++answers[w];
+    }
+  });
+
+  std::this_thread::sleep_for(milliseconds(300));
+  point_to("127.0.0.2");
+  // Within a resolve_interval (plus the lookup), every answer comes from b.
+  bool moved = false;
+  auto deadline = Clock::now() + milliseconds(10000);
+  while (Clock::now() < deadline && !moved) {
+    std::this_thread::sleep_for(milliseconds(100));
+    moved = who(port()) == "b" && who(port()) == "b" && who(port()) == "b";
+  }
+  EXPECT_TRUE(moved) << gantry().output();
+  EXPECT_TRUE(gantry().wait_for_output("127.0.0.2:" + std::to_string(web_port_) + " (1 added, 1 removed)",
+                                       milliseconds(1000)))
+      << gantry().output();
+
+  // The name server dies: lookups fail, the servers stay.
+  dns_.kill_and_wait();
+  EXPECT_TRUE(gantry().wait_for_output("lookup failed", milliseconds(10000))) << gantry().output();
+  mark = true;
+  std::this_thread::sleep_for(milliseconds(2500));  // two more failed re-resolutions
+  stop = true;
+  loop.join();
+  std::cout << "dns: answers a=" << answers["a"] << " b=" << answers["b"] << " failed=" << failed
+            << "\n";
+  EXPECT_EQ(failed, 0);
+  EXPECT_GT(b_since_mark, 0);
+  EXPECT_EQ(who(port()), "b");
+}
+
+// A name that does not resolve at start: gantry starts, the backend has no
+// server (503) and says why; once the record appears, traffic flows.
+TEST_F(DnsDiscoveryTest, NameMissingAtStartJoinsWhenItResolves) {
+  std::ofstream(hosts_, std::ios::trunc) << "127.0.0.9 other.test\n";
+  ASSERT_TRUE(dns_.signal(SIGHUP));
+  std::string cfg = "workers = 1\n[log]\naccess = \"off\"\n"
+                    "[resolver]\nnameservers = [\"127.0.0.1:" + std::to_string(dns_port_) +
+                    "\"]\ntimeout = \"300ms\"\n"
+                    "[[listener]]\nbind = \"127.0.0.1:{{PORT}}\"\n"
+                    "[[backend]]\nname = \"web\"\nresolve_interval = \"500ms\"\n"
+                    "servers = [\"svc.test:" + std::to_string(web_port_) + "\"]\n";
+  ASSERT_TRUE(start_gantry(write_config(cfg)));
+  EXPECT_TRUE(gantry().wait_for_output("lookup failed", milliseconds(10000))) << gantry().output();
+  EXPECT_EQ(who(port()), "");
+  point_to("127.0.0.2");
+  EXPECT_TRUE(wait_for("b", milliseconds(10000))) << gantry().output();
+  EXPECT_TRUE(gantry().wait_for_output("resolves again", milliseconds(2000))) << gantry().output();
+}
+
+}  // namespace
+}  // namespace gantry::itest
