@@ -45,17 +45,22 @@ class DnsResolverTest : public ::testing::Test {
     bin_ = dnsmasq_path();
     GANTRY_REQUIRE(!bin_.empty(), "`dnsmasq` (Debian package dnsmasq-base)");
     uv_loop_init(&loop_);
+    loop_ready_ = true;
     port_ = free_udp_port();
     hosts_ = dir_.write("hosts", "127.0.0.1 svc.test\n127.0.0.2 svc.test\n::1 svc.test\n");
   }
   void TearDown() override {
     stop_dnsmasq();
+    if (!loop_ready_) return;  // skipped before the loop was made
     if (resolver_) {
       resolver_->stop();
       resolver_.reset();
       uv_run(&loop_, UV_RUN_DEFAULT);
-      uv_loop_close(&loop_);
+    } else {
+      uv_run(&loop_, UV_RUN_NOWAIT);  // a test's own resolver closed its handles
     }
+    // Also for tests whose resolver never started: the loop's own memory.
+    uv_loop_close(&loop_);
   }
 
   void start_dnsmasq() {
@@ -121,6 +126,7 @@ class DnsResolverTest : public ::testing::Test {
   uint16_t port_ = 0;
   pid_t pid_ = -1;
   uv_loop_t loop_{};
+  bool loop_ready_ = false;
   std::unique_ptr<DnsResolver> resolver_;
 };
 
