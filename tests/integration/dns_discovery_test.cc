@@ -19,6 +19,7 @@
 #include <string>
 #include <thread>
 
+#include "dnsmasq.h"
 #include "harness/harness.h"
 
 namespace gantry::itest {
@@ -26,11 +27,6 @@ namespace {
 
 using std::chrono::milliseconds;
 using Clock = std::chrono::steady_clock;
-
-std::string dnsmasq_path() {
-  if (::access("/usr/sbin/dnsmasq", X_OK) == 0) return "/usr/sbin/dnsmasq";
-  return "";
-}
 
 // GET /who through gantry with Connection: close: the body ("a" or "b",
 // which server answered) or "" when the request failed.
@@ -66,7 +62,7 @@ std::string who(uint16_t port) {
 class DnsDiscoveryTest : public IntegrationTest {
  protected:
   void SetUp() override {
-    GANTRY_REQUIRE(!dnsmasq_path().empty(), "/usr/sbin/dnsmasq (Debian package dnsmasq-base)");
+    GANTRY_REQUIRE(!test::Dnsmasq::binary().empty(), "/usr/sbin/dnsmasq (Debian package dnsmasq-base)");
     GANTRY_REQUIRE_TOOL("python3", "python3");
     web_port_ = free_port();
     release_port(web_port_);
@@ -86,30 +82,14 @@ class DnsDiscoveryTest : public IntegrationTest {
     ASSERT_TRUE(process_listens_on(web_[0].pid(), web_port_));
     ASSERT_TRUE(process_listens_on(web_[1].pid(), web_port_));
 
-    dns_port_ = free_port();  // TCP and UDP: dnsmasq binds both
-    release_port(dns_port_);
     hosts_ = tmp().file("hosts");
     std::ofstream(hosts_) << "127.0.0.1 svc.test\n";
-    ASSERT_TRUE(dns_.start({dnsmasq_path(), "--keep-in-foreground", "--no-resolv", "--no-hosts",
-                            "--listen-address=127.0.0.1", "--bind-interfaces", "--user=root",
-                            "--port=" + std::to_string(dns_port_), "--addn-hosts=" + hosts_,
-                            "--log-facility=-"},
-                           tmp().file("dnsmasq.out"), tmp().file("dnsmasq.err")));
-    // Up (and SIGHUP handled, not fatal) once it has read the hosts file.
-    deadline = Clock::now() + milliseconds(10000);
-    while (Clock::now() < deadline && dnsmasq_log().find("read " + hosts_) == std::string::npos)
-      std::this_thread::sleep_for(milliseconds(20));
-    ASSERT_NE(dnsmasq_log().find("read " + hosts_), std::string::npos) << dnsmasq_log();
-  }
-
-  std::string dnsmasq_log() {
-    std::ifstream in(tmp().file("dnsmasq.err"));
-    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    ASSERT_TRUE(dns_.start(hosts_, tmp().file("dnsmasq.err"))) << dns_.log();
   }
 
   void point_to(const std::string& ip) {
     std::ofstream(hosts_, std::ios::trunc) << ip << " svc.test\n";
-    ASSERT_TRUE(dns_.signal(SIGHUP));  // dnsmasq rereads the file and drops its cache
+    ASSERT_TRUE(dns_.reload());
   }
 
   // Requests until `want` answers, up to `wait`.
@@ -123,15 +103,14 @@ class DnsDiscoveryTest : public IntegrationTest {
   }
 
   uint16_t web_port_ = 0;
-  uint16_t dns_port_ = 0;
   std::string hosts_;
   Subprocess web_[2];
-  Subprocess dns_;
+  test::Dnsmasq dns_;
 };
 
 TEST_F(DnsDiscoveryTest, TrafficFollowsARewrittenRecordAndSurvivesADeadServer) {
   std::string cfg = "workers = 2\n[log]\naccess = \"off\"\n"
-                    "[resolver]\nnameservers = [\"127.0.0.1:" + std::to_string(dns_port_) +
+                    "[resolver]\nnameservers = [\"" + dns_.address() +
                     "\"]\ntimeout = \"300ms\"\nattempts = 1\n"
                     "[[listener]]\nbind = \"127.0.0.1:{{PORT}}\"\n"
                     "[[backend]]\nname = \"web\"\nresolve_interval = \"1s\"\n"
@@ -170,7 +149,7 @@ TEST_F(DnsDiscoveryTest, TrafficFollowsARewrittenRecordAndSurvivesADeadServer) {
       << gantry().output();
 
   // The name server dies: lookups fail, the servers stay.
-  dns_.kill_and_wait();
+  dns_.stop();
   EXPECT_TRUE(gantry().wait_for_output("lookup failed", milliseconds(10000))) << gantry().output();
   mark = true;
   std::this_thread::sleep_for(milliseconds(2500));  // two more failed re-resolutions
@@ -187,9 +166,9 @@ TEST_F(DnsDiscoveryTest, TrafficFollowsARewrittenRecordAndSurvivesADeadServer) {
 // server (503) and says why; once the record appears, traffic flows.
 TEST_F(DnsDiscoveryTest, NameMissingAtStartJoinsWhenItResolves) {
   std::ofstream(hosts_, std::ios::trunc) << "127.0.0.9 other.test\n";
-  ASSERT_TRUE(dns_.signal(SIGHUP));
+  ASSERT_TRUE(dns_.reload());
   std::string cfg = "workers = 1\n[log]\naccess = \"off\"\n"
-                    "[resolver]\nnameservers = [\"127.0.0.1:" + std::to_string(dns_port_) +
+                    "[resolver]\nnameservers = [\"" + dns_.address() +
                     "\"]\ntimeout = \"300ms\"\n"
                     "[[listener]]\nbind = \"127.0.0.1:{{PORT}}\"\n"
                     "[[backend]]\nname = \"web\"\nresolve_interval = \"500ms\"\n"

@@ -1,52 +1,27 @@
-// DnsResolver against a real dnsmasq on 127.0.0.1: A and AAAA records become
+// DnsResolver against a real dnsmasq on 127.0.0.1 (tests/common/dnsmasq.h): A and AAAA records become
 // addresses, a rewritten record is seen on the next lookup, and a dead name
 // server gives a failure (not a hang, not an empty success).
 #include "discovery/dns_resolver.h"
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <string>
 #include <vector>
 
+#include "dnsmasq.h"
 #include "requirements.h"
 #include "temp_dir.h"
 
 namespace gantry::discovery {
 namespace {
 
-std::string dnsmasq_path() {
-  if (test::tool_in_path("dnsmasq")) return "dnsmasq";
-  if (::access("/usr/sbin/dnsmasq", X_OK) == 0) return "/usr/sbin/dnsmasq";
-  return "";
-}
-
-// A UDP port nobody holds right now on 127.0.0.1.
-uint16_t free_udp_port() {
-  int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_in sin{};
-  sin.sin_family = AF_INET;
-  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&sin), sizeof sin);
-  socklen_t len = sizeof sin;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&sin), &len);
-  ::close(fd);
-  return ntohs(sin.sin_port);
-}
-
 class DnsResolverTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    bin_ = dnsmasq_path();
-    GANTRY_REQUIRE(!bin_.empty(), "`dnsmasq` (Debian package dnsmasq-base)");
+    GANTRY_REQUIRE(!test::Dnsmasq::binary().empty(), "/usr/sbin/dnsmasq (Debian package dnsmasq-base)");
     uv_loop_init(&loop_);
     loop_ready_ = true;
-    port_ = free_udp_port();
     hosts_ = dir_.write("hosts", "127.0.0.1 svc.test\n127.0.0.2 svc.test\n::1 svc.test\n");
   }
   void TearDown() override {
@@ -63,24 +38,8 @@ class DnsResolverTest : public ::testing::Test {
     uv_loop_close(&loop_);
   }
 
-  void start_dnsmasq() {
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      std::string port = "--port=" + std::to_string(port_);
-      std::string addn = "--addn-hosts=" + hosts_;
-      ::execlp(bin_.c_str(), bin_.c_str(), "--keep-in-foreground", "--no-resolv", "--no-hosts",
-               "--listen-address=127.0.0.1", "--bind-interfaces", "--user=root", port.c_str(),
-               addn.c_str(), "--log-facility=-", static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-  }
-  void stop_dnsmasq() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGTERM);
-      ::waitpid(pid_, nullptr, 0);
-      pid_ = -1;
-    }
-  }
+  void start_dnsmasq() { ASSERT_TRUE(dns_.start(hosts_, dir_.path() + "/dnsmasq.log")) << dns_.log(); }
+  void stop_dnsmasq() { dns_.stop(); }
 
   ResolveResult lookup(const std::string& host) {
     ResolveResult out;
@@ -106,7 +65,7 @@ class DnsResolverTest : public ::testing::Test {
 
   void start_resolver(uint64_t timeout_ms = 500, uint32_t attempts = 2) {
     ResolverOptions o;
-    o.nameservers = {"127.0.0.1:" + std::to_string(port_)};
+    o.nameservers = {dns_.address()};
     o.timeout_ms = timeout_ms;
     o.attempts = attempts;
     resolver_ = std::make_unique<DnsResolver>(&loop_);
@@ -120,11 +79,9 @@ class DnsResolverTest : public ::testing::Test {
     return v;
   }
 
-  std::string bin_;
   test::TempDir dir_{"gantry-dns"};
   std::string hosts_;
-  uint16_t port_ = 0;
-  pid_t pid_ = -1;
+  test::Dnsmasq dns_;
   uv_loop_t loop_{};
   bool loop_ready_ = false;
   std::unique_ptr<DnsResolver> resolver_;
@@ -143,7 +100,7 @@ TEST_F(DnsResolverTest, RewrittenRecordIsSeenOnTheNextLookup) {
   start_resolver();
   ASSERT_EQ(lookup_when_up("svc.test").status, ResolveStatus::kOk);
   dir_.write("hosts", "127.0.0.3 svc.test\n");
-  ::kill(pid_, SIGHUP);  // dnsmasq rereads --addn-hosts files and clears its cache
+  ASSERT_TRUE(dns_.reload());
   std::vector<std::string> seen;
   for (int i = 0; i < 50; ++i) {
     ResolveResult r = lookup("svc.test");
