@@ -115,7 +115,9 @@ class SocketIoScenarioTest : public IntegrationTest {
 
   // conf/gantry.toml with this test's ports; `balance` replaces the
   // Socket.IO backend's balance line when not empty.
-  void start_scenario(const std::string& balance = "") {
+  // The README's scenario (conf/gantry.toml) on test ports; `alpn`, when
+  // set, is the public listener's ALPN list (TOML array).
+  void start_scenario(const std::string& balance = "", const std::string& alpn = "") {
     std::ifstream in(source_dir() + "/conf/gantry.toml");
     std::stringstream ss;
     ss << in.rdbuf();
@@ -127,6 +129,9 @@ class SocketIoScenarioTest : public IntegrationTest {
     ASSERT_TRUE(replace_all(&cfg, "\"127.0.0.1:8081\"", "\"" + nginx_->address() + "\""));
     if (!balance.empty()) {
       ASSERT_TRUE(replace_all(&cfg, "balance = \"cookie\"", "balance = \"" + balance + "\""));
+    }
+    if (!alpn.empty()) {
+      ASSERT_TRUE(replace_all(&cfg, "[listener.tls]\n", "[listener.tls]\nalpn = " + alpn + "\n"));
     }
     cfg = "modules_dir = \"" + modules_dir() + "\"\n" + cfg;
     std::string path = tmp().write("gantry.toml", cfg);  // certs resolve next to it
@@ -172,6 +177,33 @@ class SocketIoScenarioTest : public IntegrationTest {
     nginx_ = std::make_unique<NginxBackend>(tmp().file("nginx2"));
     nginx_->add_file("index.html", page);
     ASSERT_TRUE(nginx_->start()) << nginx_->error_log();
+  }
+
+  // Runs browser_demo.js on the scenario's page: both panes connected, one
+  // per transport, each with its echo. *out is the script's report.
+  void run_demo_page(nlohmann::json* out) {
+    RunResult r = run_command({"node", node_dir() + "/browser_demo.js", "--url",
+                               "https://127.0.0.1:" + std::to_string(port()) + "/",
+                               "--profile", tmp().file("chromium")},
+                              tmp().path(), 90000ms);
+    std::string last = r.out.substr(0, r.out.find_last_not_of('\n') + 1);
+    last = last.substr(last.rfind('\n') == std::string::npos ? 0 : last.rfind('\n') + 1);
+    *out = nlohmann::json::parse(last, nullptr, false);
+    ASSERT_TRUE(out->is_object()) << "no JSON object on the last line\n" << r.out << r.err;
+    ASSERT_TRUE(r.status.ok()) << r.out << r.err;
+    EXPECT_NE(out->value("userAgent", "").find("Chrome"), std::string::npos) << last;
+    for (const char* kind : {"polling", "websocket"}) {
+      SCOPED_TRACE(kind);
+      nlohmann::json pane = out->value(kind, nlohmann::json::object());
+      EXPECT_EQ(pane.value("state", ""), std::string("connected, transport ") + kind) << last;
+      bool echoed = false;
+      for (const nlohmann::json& line : pane.value("log", nlohmann::json::array())) {
+        std::string text = line.is_string() ? line.get<std::string>() : "";
+        echoed |= text.find("echo from") == 0 &&
+                  text.find(": hello through gantry") != std::string::npos;
+      }
+      EXPECT_TRUE(echoed) << last;
+    }
   }
 
   std::unique_ptr<SocketIoServer> a_, b_;
@@ -291,28 +323,23 @@ TEST_F(SocketIoScenarioTest, DemoPageWorksInABrowser) {
   GANTRY_REQUIRE_TOOL("chromium", "chromium");
   ASSERT_NO_FATAL_FAILURE(serve_demo_page());
   ASSERT_NO_FATAL_FAILURE(start_scenario());
-  RunResult r = run_command({"node", node_dir() + "/browser_demo.js", "--url",
-                             "https://127.0.0.1:" + std::to_string(port()) + "/",
-                             "--profile", tmp().file("chromium")},
-                            tmp().path(), 90000ms);
-  std::string last = r.out.substr(0, r.out.find_last_not_of('\n') + 1);
-  last = last.substr(last.rfind('\n') == std::string::npos ? 0 : last.rfind('\n') + 1);
-  nlohmann::json v = nlohmann::json::parse(last, nullptr, false);
-  ASSERT_TRUE(v.is_object()) << "no JSON object on the last line\n" << r.out << r.err;
-  ASSERT_TRUE(r.status.ok()) << r.out << r.err;
-  EXPECT_NE(v.value("userAgent", "").find("Chrome"), std::string::npos) << last;
-  for (const char* kind : {"polling", "websocket"}) {
-    SCOPED_TRACE(kind);
-    nlohmann::json pane = v.value(kind, nlohmann::json::object());
-    EXPECT_EQ(pane.value("state", ""), std::string("connected, transport ") + kind) << last;
-    bool echoed = false;
-    for (const nlohmann::json& line : pane.value("log", nlohmann::json::array())) {
-      std::string text = line.is_string() ? line.get<std::string>() : "";
-      echoed |= text.find("echo from") == 0 &&
-                text.find(": hello through gantry") != std::string::npos;
-    }
-    EXPECT_TRUE(echoed) << last;
-  }
+  nlohmann::json v;
+  ASSERT_NO_FATAL_FAILURE(run_demo_page(&v));
+  EXPECT_EQ(v.value("nextHop", ""), "http/1.1");
+}
+
+TEST_F(SocketIoScenarioTest, DemoPageOverH2KeepsItsWebSocketOnHttp11) {
+  // The same page with h2 offered: Chromium loads it and long-polls over
+  // HTTP/2 (the stickiness cookie crosses as h2 cookie fields), and since
+  // gantry does not offer extended CONNECT (RFC 8441), the browser opens its
+  // WebSocket on an HTTP/1.1 connection of its own, which gantry upgrades.
+  GANTRY_REQUIRE_TOOL("chromium", "chromium");
+  ASSERT_NO_FATAL_FAILURE(serve_demo_page());
+  ASSERT_NO_FATAL_FAILURE(start_scenario("", "[\"h2\", \"http/1.1\"]"));
+  nlohmann::json v;
+  ASSERT_NO_FATAL_FAILURE(run_demo_page(&v));
+  EXPECT_EQ(v.value("nextHop", ""), "h2");
+  EXPECT_TRUE(gantry().wait_for_output("upgraded", 10s)) << gantry().stdout_text();
 }
 
 }  // namespace

@@ -2,8 +2,9 @@
 // Opens a page in headless Chromium and drives the demo page of
 // conf/scenario/www: waits until both Socket.IO panes are connected, presses
 // "Send to both", waits for both echoes, and prints one JSON line:
-//   {"userAgent": "...", "polling": {"state": "...", "log": [...]},
-//    "websocket": {...}}
+//   {"userAgent": "...", "nextHop": "h2" | "http/1.1", "polling": {"state": "...",
+//    "log": [...]}, "websocket": {...}}
+// nextHop is the protocol that carried the page (its navigation entry).
 // or {"error": "..."} (exit 1). Talks to Chromium over the DevTools protocol
 // with `ws`.
 //
@@ -43,5 +44,6 @@ run({ args, url: args.url, flags: ['--ignore-certificate-errors'],
   const done = await until((p) => ['polling', 'websocket'].every(
     (k) => p[k].log.some((l) => l.startsWith('echo from') || l.startsWith('no echo'))));
   done.userAgent = await evaluate('navigator.userAgent');
+  done.nextHop = await evaluate('performance.getEntriesByType("navigation")[0].nextHopProtocol');
   finish(done, 0);
 });
