@@ -336,8 +336,13 @@ int H2Connection::on_data_chunk(nghttp2_session*, uint8_t, int32_t id, const uin
 // backend work the client never waits for (MadeYouReset, CVE-2025-8671;
 // Debian's nghttp2 1.52 has no limit of its own for these).
 int H2Connection::on_frame_send(nghttp2_session*, const nghttp2_frame* f, void* ud) {
+  H2Connection* c = self(ud);
   if (f->hd.type == NGHTTP2_RST_STREAM && f->rst_stream.error_code != NGHTTP2_NO_ERROR)
-    self(ud)->count_reset("flood of streams reset for protocol errors (MadeYouReset)");
+    c->count_reset("flood of streams reset for protocol errors (MadeYouReset)");
+  if ((f->hd.type == NGHTTP2_DATA || f->hd.type == NGHTTP2_HEADERS) &&
+      (f->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0) {
+    if (H2Stream* s = c->stream(f->hd.stream_id)) s->on_response_sent();
+  }
   return 0;
 }
 

@@ -82,6 +82,7 @@ H2Stream::H2Stream(H2Connection* conn, int32_t id) : conn_(conn), id_(id) {
 }
 
 H2Stream::~H2Stream() {
+  disarm_body_deadline();
   // The exchange may ask this stream for facts while it goes.
   exchange_.reset();
 }
@@ -149,6 +150,7 @@ void H2Stream::on_headers_end(bool end_stream) {
     return;
   }
   if (end_stream && !exchange_done_) exchange_->on_request_end();
+  if (!end_stream) arm_body_deadline();
   if (!exchange_done_) exchange_->on_input_settled();
 }
 
@@ -163,19 +165,45 @@ void H2Stream::on_data(const uint8_t* p, size_t n) {
     unconsumed_ += n;
   } else {
     nghttp2_session_consume(conn_->session(), id_, n);
+    arm_body_deadline();
   }
   if (!exchange_done_) exchange_->on_input_settled();
 }
 
 void H2Stream::on_request_end() {
-  if (input_ == Input::kEnded || input_ == Input::kHeaders) return;
+  if (input_ != Input::kBody && input_ != Input::kPaused) return;
   input_ = Input::kEnded;
+  disarm_body_deadline();
   if (!exchange_done_) exchange_->on_request_end();
+}
+
+void H2Stream::on_response_sent() {
+  // RFC 9113 8.1: a complete response may end a request that is not; the
+  // client is asked, without error, to stop sending the rest.
+  if (input_ == Input::kAbandoned) reset(NGHTTP2_NO_ERROR);
+}
+
+void H2Stream::arm_body_deadline() {
+  if (input_ != Input::kBody || exchange_done_ || closed_) return;
+  conn_->wc().clock.arm(&body_deadline_, conn_->snap().cfg->timeouts.client_body);
+}
+
+void H2Stream::disarm_body_deadline() { conn_->wc().clock.disarm(&body_deadline_); }
+
+// The client has window and sent no DATA for client_body: as HTTP/1.1, a
+// 408 if nothing was answered yet; its remaining DATA is dropped.
+void H2Stream::on_body_deadline(loop::DeadlineClock::Entry* e) {
+  H2Stream* s = static_cast<BodyDeadline*>(e)->stream;
+  if (s->input_ != Input::kBody || s->exchange_done_) return;
+  s->input_ = Input::kAbandoned;
+  s->exchange_->on_client_timeout();
+  s->conn_->schedule();
 }
 
 void H2Stream::on_closed(uint32_t error_code) {
   if (closed_) return;
   closed_ = true;
+  disarm_body_deadline();
   if (exchange_done_) return;
   // The client reset the stream, or the connection is ending it.
   exchange_->on_client_gone(error_code == NGHTTP2_NO_ERROR ? "client_closed" : "client_reset");
@@ -184,11 +212,14 @@ void H2Stream::on_closed(uint32_t error_code) {
 void H2Stream::on_connection_gone() {
   if (closed_) return;
   closed_ = true;
+  disarm_body_deadline();
   if (!exchange_done_) exchange_->on_client_gone("client_aborted");
 }
 
 void H2Stream::pause_request() {
-  if (input_ == Input::kBody) input_ = Input::kPaused;
+  if (input_ != Input::kBody) return;
+  input_ = Input::kPaused;
+  disarm_body_deadline();  // the client waits for our window, not the other way
 }
 
 void H2Stream::resume_request() {
@@ -199,6 +230,7 @@ void H2Stream::resume_request() {
     conn_->schedule();  // the WINDOW_UPDATE
   }
   unconsumed_ = 0;
+  arm_body_deadline();
 }
 
 // --- the response -------------------------------------------------------
@@ -311,6 +343,7 @@ void H2Stream::maybe_resume_upstream() {
 void H2Stream::exchange_done(bool) {
   submit_head();
   exchange_done_ = true;
+  disarm_body_deadline();
   // A request the exchange will not read to its end: its bytes are
   // consumed and dropped as they come (on_data), so the client's window
   // keeps moving until it ends the stream.

@@ -11,6 +11,7 @@
 
 #include "exchange/downstream.h"
 #include "exchange/exchange.h"
+#include "loop/deadline_clock.h"
 
 namespace gantry::downstream {
 
@@ -28,6 +29,8 @@ class H2Stream final : public exchange::Downstream {
   void on_headers_end(bool end_stream);
   void on_data(const uint8_t* p, size_t n);
   void on_request_end();
+  // nghttp2 sent the last frame of the response (END_STREAM).
+  void on_response_sent();
   // nghttp2 closed the stream (sent or received END_STREAM both ways, or a
   // reset). A live exchange is told the client went away.
   void on_closed(uint32_t error_code);
@@ -66,6 +69,10 @@ class H2Stream final : public exchange::Downstream {
 
   void submit_head();
   void reset(uint32_t error_code);
+  // timeouts.client_body, while the client owes DATA it has window for.
+  void arm_body_deadline();
+  void disarm_body_deadline();
+  static void on_body_deadline(loop::DeadlineClock::Entry* e);
 
   // Where the response is.
   enum class Output : uint8_t {
@@ -95,7 +102,17 @@ class H2Stream final : public exchange::Downstream {
   // The request as it arrives. While the exchange has paused it, DATA
   // still goes to the exchange but is not given back to the client's window
   // (unconsumed_), so the client stops at initial_window_size.
-  enum class Input : uint8_t { kHeaders, kBody, kPaused, kEnded } input_ = Input::kHeaders;
+  enum class Input : uint8_t {
+    kHeaders,
+    kBody,
+    kPaused,
+    kEnded,
+    kAbandoned,  // the body stalled past client_body: 408, then RST_STREAM(NO_ERROR)
+  } input_ = Input::kHeaders;
+  struct BodyDeadline : loop::DeadlineClock::Entry {
+    explicit BodyDeadline(H2Stream* s) : Entry(&H2Stream::on_body_deadline), stream(s) {}
+    H2Stream* stream;
+  } body_deadline_{this};
   size_t unconsumed_ = 0;
   bool exchange_done_ = false;
   bool closed_ = false;

@@ -265,6 +265,22 @@ TEST_F(H2Test, FloodsEndTheirConnection) {
   EXPECT_TRUE(gantry().running());
 }
 
+// A request body that stops coming: timeouts.client_body applies per
+// stream, as it does per HTTP/1.1 connection. The stream gets a 408 and
+// RST_STREAM(NO_ERROR); the connection and its other streams go on.
+TEST_F(H2Test, StalledRequestBodyTimesOutItsStreamOnly) {
+  ASSERT_NO_FATAL_FAILURE(start("tls-openssl", "[\"h2\", \"http/1.1\"]",
+                                "[timeouts]\nclient_body = \"1s\"\n"));
+  json v = probe("stalled_body");
+  EXPECT_EQ(v["status"], 408) << v;
+  EXPECT_EQ(v["reset"], 0) << v;  // NO_ERROR
+  EXPECT_GE(v["elapsed"].get<double>(), 0.9) << v;
+  EXPECT_TRUE(v["goaway"].is_null()) << v;
+  EXPECT_EQ(v["statuses"]["3"], 200) << v;
+  EXPECT_EQ(backend_.complete_request_count(), 1u);  // /after, not /stall
+  EXPECT_TRUE(gantry().wait_for_output("HTTP/2.0 POST /stall 408", 5s)) << gantry().output();
+}
+
 TEST_F(H2Test, ShutdownSendsGoawayAndTheStreamInFlightFinishes) {
   ScriptedResponse slow;
   slow.body = "late but whole";

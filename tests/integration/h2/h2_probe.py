@@ -9,7 +9,7 @@ library would refuse to send. Prints one JSON line:
   {"case", "status": first response :status or null,
    "reset": RST_STREAM error code on stream 1 or null,
    "goaway": GOAWAY error code or null, "closed": the server closed,
-   "frames": frames read}
+   "frames": frames read, "statuses": {stream id: its response's :status}}
 """
 import json
 import socket
@@ -52,7 +52,7 @@ class Conn:
         self.buf = b""
         self.dec = hpack.Decoder()
         self.result = {"status": None, "reset": None, "goaway": None, "closed": False,
-                       "frames": 0}
+                       "frames": 0, "statuses": {}}
         self.send(PREFACE + frame(SETTINGS, 0, 0))
 
     def send(self, data):
@@ -95,7 +95,9 @@ class Conn:
             self.result["frames"] += 1
             if ftype == SETTINGS and not flags & ACK:
                 self.send(frame(SETTINGS, ACK, 0))
-            elif ftype == HEADERS and stream == 1 and self.result["status"] is None:
+            elif ftype == HEADERS:
+                # Every block is decoded, in order: the server's HPACK table
+                # is the connection's.
                 block = payload
                 if flags & 0x8:  # PADDED
                     block = block[1:len(block) - block[0]]
@@ -104,7 +106,9 @@ class Conn:
                 try:
                     for name, value in self.dec.decode(block):
                         if name in (":status", b":status"):
-                            self.result["status"] = int(value)
+                            self.result["statuses"].setdefault(str(stream), int(value))
+                            if stream == 1 and self.result["status"] is None:
+                                self.result["status"] = int(value)
                 except Exception:  # noqa: BLE001 - a later block may depend on this one
                     pass
             elif ftype == RST_STREAM and stream == 1 and self.result["reset"] is None:
@@ -176,6 +180,20 @@ def main():
         r = headers_case(port, request("/x") + [(":foo", "bar")])
     elif case == "missing_method":
         r = headers_case(port, request("/x")[1:])
+    elif case == "stalled_body":
+        # Ten bytes of a hundred, then nothing: the server answers 408 after
+        # client_body and resets the stream with NO_ERROR, keeping the
+        # connection; a request on the same connection still works.
+        c = Conn(port)
+        start = time.time()
+        c.send(frame(HEADERS, END_HEADERS, 1,
+                     encode(request("/stall", "POST", [("content-length", "100")]))))
+        c.send(frame(DATA, 0, 1, b"0123456789"))
+        c.read(10.0, until=lambda x: x["status"] is not None and x["reset"] is not None)
+        r = c.result
+        r["elapsed"] = round(time.time() - start, 2)
+        c.send(frame(HEADERS, END_HEADERS | END_STREAM, 3, encode(request("/after"))))
+        c.read(5.0, until=lambda x: "3" in x["statuses"])
     elif case == "rapid_reset":
         # HEADERS then RST_STREAM(CANCEL) at once, stream after stream.
         def make(i):
