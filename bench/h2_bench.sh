@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # HTTP/2 to clients over TLS (ECDSA P-256), HTTP/1.1 to the same backend
-# nginx: gantry, HAProxy 2.6 (`bind ... alpn h2,http/1.1`) and nginx 1.22
+# nginx: gantry with OpenSSL (gantry) and with BoringSSL (gantry-bssl),
+# HAProxy 2.6 (`bind ... alpn h2,http/1.1`) and nginx 1.22
 # (`http2 on`, keepalive_requests raised), one worker each on the proxy CPU,
 # h2load and the backend on the other. For each peer and load shape
 # (-c 10 -m 10 and -c 100 -m 1), in alternating rounds: requests/s and the
 # proxy's CPU per request (utime+stime of its processes, user and system
-# apart). Then the memory of idle HTTP/2 connections: RSS growth of the
+# apart). Every proxy keeps up to 256 idle backend connections (HAProxy has
+# no cap by default): fewer than the 100 concurrent requests makes the pool
+# close and reopen connections. Then the memory of idle HTTP/2 connections: RSS growth of the
 # proxy per connection for N connections that did one request and wait.
 #
 # Usage: bench/h2_bench.sh [-n REQUESTS] [-r ROUNDS] [--idle N] [--peers LIST]
@@ -18,7 +21,7 @@ source "$repo_dir/bench/lib.sh"
 requests=100000
 rounds=3
 idle=1000
-peers="gantry,haproxy,nginx"
+peers="gantry,gantry-bssl,haproxy,nginx"
 gantry_bin="$repo_dir/build/gantry"
 proxy_cpu=1
 load_cpu=0
@@ -57,20 +60,24 @@ cat "$certs/ec.pem" "$certs/ec.key" >"$certs/ec.both.pem"
 start_h2_peer() {  # PEER: sets proxy_port[PEER], proxy_pid[PEER]
   local p="$1" port; port="$(free_port)"
   case "$p" in
-    gantry)
-      cat >"$tmp/gantry.toml" <<EOF
+    gantry|gantry-bssl)
+      # gantry is measured with each TLS provider: OpenSSL (as the anchors)
+      # and BoringSSL.
+      local provider=tls-openssl module=tls_openssl
+      [[ "$p" == gantry-bssl ]] && provider=tls-boringssl module=tls_boringssl
+      cat >"$tmp/$p.toml" <<EOF
 workers = 1
 modules_dir = "$(dirname "$gantry_bin")/modules"
 [log]
 access = "off"
 level = "warn"
 [[module]]
-name = "tls-openssl"
-path = "tls_openssl"
+name = "$provider"
+path = "$module"
 [[listener]]
 bind = "127.0.0.1:$port"
 [listener.tls]
-provider = "tls-openssl"
+provider = "$provider"
 certificates = [ { cert = "$certs/ec.pem", key = "$certs/ec.key" } ]
 alpn = ["h2", "http/1.1"]
 [http2]
@@ -78,9 +85,9 @@ max_requests_per_connection = 0
 [[backend]]
 name = "origin"
 servers = [ "127.0.0.1:$backend_port" ]
-keepalive = 64
+keepalive = 256
 EOF
-      launch gantry "${on_proxy_cpu[@]}" -- "$gantry_bin" -c "$tmp/gantry.toml"
+      launch "$p" "${on_proxy_cpu[@]}" -- "$gantry_bin" -c "$tmp/$p.toml"
       ;;
     haproxy)
       cat >"$tmp/haproxy.cfg" <<EOF
@@ -108,7 +115,7 @@ http {
 $(nginx_temp_paths "$dir")
   upstream origin {
     server 127.0.0.1:$backend_port;
-    keepalive 64;
+    keepalive 256;
     keepalive_requests 100000000;
   }
   server {
@@ -177,11 +184,12 @@ for shape in "-c 10 -m 10" "-c 100 -m 1"; do
     key="$p|$shape"
     echo "h2_rps_${p}${tag}=$(med "${rps_of[$key]}") h2_cpu_us_${p}${tag}=$(med "${cpu_of[$key]}") h2_user_us_${p}${tag}=$(med "${user_of[$key]}")"
   done
-  if [[ -n "${rps_of[gantry|$shape]:-}" && -n "${rps_of[haproxy|$shape]:-}" ]]; then
-    awk -v a="$(med "${rps_of[gantry|$shape]}")" -v b="$(med "${rps_of[haproxy|$shape]}")" \
-      -v c="$(med "${cpu_of[gantry|$shape]}")" -v d="$(med "${cpu_of[haproxy|$shape]}")" -v t="$tag" \
-      'BEGIN { printf "ratio_rps_gantry_vs_haproxy%s=%.3f ratio_cpu_gantry_vs_haproxy%s=%.3f\n", t, a / b, t, c / d }'
-  fi
+  for g in gantry gantry-bssl; do
+    [[ -n "${rps_of[$g|$shape]:-}" && -n "${rps_of[haproxy|$shape]:-}" ]] || continue
+    awk -v a="$(med "${rps_of[$g|$shape]}")" -v b="$(med "${rps_of[haproxy|$shape]}")" \
+      -v c="$(med "${cpu_of[$g|$shape]}")" -v d="$(med "${cpu_of[haproxy|$shape]}")" -v t="$tag" -v g="$g" \
+      'BEGIN { printf "ratio_rps_%s_vs_haproxy%s=%.3f ratio_cpu_%s_vs_haproxy%s=%.3f\n", g, t, a / b, g, t, c / d }'
+  done
 done
 
 # Idle connections: each does one request over h2, then waits.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "downstream/h2_memory.h"
 #include "downstream/h2_stream.h"
 #include "loop/worker.h"
 #include "util/log.h"
@@ -59,7 +60,7 @@ bool H2Connection::start() {
   nghttp2_option_set_max_settings(opt, 32);
   const config::Http2& h = snap_->cfg->http2;
   nghttp2_option_set_max_send_header_block_length(opt, 64 * 1024);
-  int rv = nghttp2_session_server_new2(&session_, cb, this, opt);
+  int rv = nghttp2_session_server_new3(&session_, cb, this, opt, h2_memory());
   nghttp2_option_del(opt);
   nghttp2_session_callbacks_del(cb);
   if (rv != 0) return false;
@@ -132,6 +133,8 @@ void H2Connection::process() {
 }
 
 void H2Connection::send_output() {
+  std::string& out = wc_.h2_batch;
+  out.clear();
   for (;;) {
     if (conn_->above_high_water()) break;  // on_drained() comes back here
     const uint8_t* data = nullptr;
@@ -141,19 +144,16 @@ void H2Connection::send_output() {
       return;
     }
     if (n == 0) break;
-    out_.append(reinterpret_cast<const char*>(data), static_cast<size_t>(n));
-    if (out_.size() >= kWriteBatch) {
-      conn_->write(out_.data(), out_.size());
-      out_.clear();
+    out.append(reinterpret_cast<const char*>(data), static_cast<size_t>(n));
+    if (out.size() >= kWriteBatch) {
+      conn_->write(out.data(), out.size());
+      out.clear();
     }
   }
-  if (!out_.empty()) {
-    conn_->write(out_.data(), out_.size());
-    out_.clear();
+  if (!out.empty()) {
+    conn_->write(out.data(), out.size());
+    out.clear();
   }
-  // An idle connection keeps no batch buffer (the socket's queue holds
-  // what was written).
-  if (out_.capacity() > 4096) std::string().swap(out_);
 }
 
 void H2Connection::reap() {
@@ -169,12 +169,6 @@ void H2Connection::reap() {
 H2Stream* H2Connection::stream(int32_t id) const {
   auto it = streams_.find(id);
   return it == streams_.end() ? nullptr : it->second.get();
-}
-
-size_t H2Connection::buffered() const {
-  size_t n = conn_->queued();
-  for (const auto& [id, s] : streams_) n += s->buffered();
-  return n;
 }
 
 bool H2Connection::over_budget() const {

@@ -83,6 +83,7 @@ H2Stream::H2Stream(H2Connection* conn, int32_t id) : conn_(conn), id_(id) {
 
 H2Stream::~H2Stream() {
   disarm_body_deadline();
+  conn_->release(buffered());
   // The exchange may ask this stream for facts while it goes.
   exchange_.reset();
 }
@@ -281,6 +282,7 @@ void H2Stream::send_body(const char* p, size_t n) {
   submit_head();
   if (closed_ || n == 0) return;
   out_.append(p, n);
+  conn_->hold(n);
   bytes_sent_ += n;
   if (deferred_) {
     deferred_ = false;
@@ -317,6 +319,7 @@ ssize_t H2Stream::read_body(uint8_t* buf, size_t length, uint32_t* flags) {
   size_t n = std::min(avail, length);
   std::memcpy(buf, out_.data() + out_off_, n);
   out_off_ += n;
+  conn_->release(n);
   if (out_off_ == out_.size()) {
     out_.clear();
     out_off_ = 0;

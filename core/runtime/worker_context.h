@@ -26,6 +26,9 @@ struct WorkerContext {
   // Serialization scratch: a head built here is written out before the
   // callback that built it returns, so one buffer serves every connection.
   std::string scratch;
+  // HTTP/2 frames gathered for one write (the socket copies what it cannot
+  // send at once), so an idle HTTP/2 connection keeps no batch buffer.
+  std::string h2_batch;
   // Set once when the worker starts draining: responses then close their
   // connections.
   bool draining = false;
