@@ -59,6 +59,7 @@ AdminServer::AdminServer(uv_loop_t* loop, Controller* ctl) : loop_(loop), ctl_(c
 AdminServer::~AdminServer() = default;
 
 bool AdminServer::start(const config::Admin& cfg, std::string* why) {
+  cfg_ = cfg;
   bind_ = cfg.bind;
   token_file_ = cfg.token_file;
   unix_ = cfg.unix_socket;
@@ -79,7 +80,7 @@ bool AdminServer::start(const config::Admin& cfg, std::string* why) {
   listening_ = true;  // the handle is initialized: stop() closes it either way
   if (r != 0) {
     *why = std::string("admin: cannot listen on ") + cfg.bind + ": " + uv_strerror(r);
-    stop();
+    close_listener();
     return false;
   }
   GLOG_INFO("admin listener on %s%s", cfg.bind.c_str(),
@@ -88,15 +89,29 @@ bool AdminServer::start(const config::Admin& cfg, std::string* why) {
 }
 
 void AdminServer::stop() {
+  if (relisten_ != nullptr) {
+    uv_timer_stop(relisten_);
+    uv_close(reinterpret_cast<uv_handle_t*>(relisten_),
+             [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
+    relisten_ = nullptr;
+  }
+  close_listener();
+  for (HttpConn* c : std::vector<HttpConn*>(conns_.begin(), conns_.end())) c->close();
+}
+
+void AdminServer::close_listener() {
   if (!listening_) return;
   listening_ = false;
   uv_close(reinterpret_cast<uv_handle_t*>(&h_), nullptr);
   if (unix_) ::unlink(bind_.c_str());
-  for (HttpConn* c : std::vector<HttpConn*>(conns_.begin(), conns_.end())) c->close();
 }
 
 void AdminServer::on_connection(uv_stream_t* s, int status) {
   auto* self = static_cast<AdminServer*>(s->data);
+  if (status == UV_EMFILE || status == UV_ENFILE) {
+    self->pause_for_descriptors(status);
+    return;
+  }
   if (status != 0) {
     GLOG_WARN("admin: accept failed: %s", uv_strerror(status));
     return;
@@ -104,6 +119,29 @@ void AdminServer::on_connection(uv_stream_t* s, int status) {
   auto* c = new HttpConn(self->loop_, self->unix_, &self->handler_, &self->conns_);
   if (!c->start(s)) return;
   if (self->conns_.size() > kMaxConns) c->close();
+}
+
+void AdminServer::pause_for_descriptors(int status) {
+  if (!listening_) return;
+  GLOG_WARN("admin: accept failed: %s; the admin listener closes and listens again in 1 s",
+            uv_strerror(status));
+  // Closing sets the handle's descriptor to -1, which ends libuv's accept
+  // loop; the handle is made anew once the close has completed.
+  close_listener();
+  if (relisten_ == nullptr) {
+    relisten_ = new uv_timer_t;
+    uv_timer_init(loop_, relisten_);
+    relisten_->data = this;
+  }
+  uv_timer_start(relisten_, on_relisten, 1000, 0);
+}
+
+void AdminServer::on_relisten(uv_timer_t* t) {
+  auto* self = static_cast<AdminServer*>(t->data);
+  std::string why;
+  if (self->start(self->cfg_, &why)) return;
+  GLOG_WARN("%s; trying again in 1 s", why.c_str());
+  uv_timer_start(t, on_relisten, 1000, 0);
 }
 
 bool AdminServer::authorized(const Request& req, Response* refusal) const {

@@ -29,7 +29,14 @@ class AdminServer {
   const std::string& bind() const { return bind_; }
 
  private:
+  void close_listener();
   static void on_connection(uv_stream_t* s, int status);
+  // Out of descriptors: libuv retries accept() at once for as long as it
+  // fails (its spare descriptor may be gone to another thread), which would
+  // spin the main loop. The listener closes instead and listens again a
+  // second later; connections queued meanwhile are refused.
+  void pause_for_descriptors(int status);
+  static void on_relisten(uv_timer_t* t);
   void handle(const Request& req, std::function<void(Response)> reply);
   bool authorized(const Request& req, Response* refusal) const;
   void api(const Request& req, std::function<void(Response)> reply);
@@ -40,6 +47,8 @@ class AdminServer {
     uv_tcp_t tcp;
     uv_pipe_t pipe;
   } h_;
+  config::Admin cfg_;
+  uv_timer_t* relisten_ = nullptr;  // made on first use; its close callback frees it
   bool unix_ = false;
   bool listening_ = false;
   std::string bind_;

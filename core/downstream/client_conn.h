@@ -44,6 +44,8 @@ class ClientConn : public gantry_conn {
   // Waiting for the client's next request, nothing in flight (a metrics
   // gauge; read at scrape time on the connection's own loop).
   virtual bool idle() const { return false; }
+  // Out of descriptors: an idle connection is closed at once to free one.
+  virtual void shed() = 0;
 
   net::Conn* conn() const { return conn_; }
   const runtime::Snapshot& snap() const { return *snap_; }

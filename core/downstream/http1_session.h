@@ -30,6 +30,7 @@ class Http1Session final : public ClientConn,
 
   bool start(uv_stream_t* server) override;
   void on_drain() override;
+  void shed() override { abort(); }
   bool idle() const override {
     return state_ == State::kIdle || (state_ == State::kH2 && h2_->idle());
   }

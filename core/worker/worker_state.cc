@@ -1,5 +1,7 @@
 #include "worker/worker_state.h"
 
+#include <fcntl.h>
+
 #include <algorithm>
 
 #include "downstream/http1_session.h"
@@ -94,6 +96,7 @@ void WorkerState::on_connection(uv_stream_t* server, int status) {
   auto* h = static_cast<ListenHandle*>(server->data);
   WorkerState* ws = h->owner;
   if (status != 0) {
+    if (status == UV_EMFILE || status == UV_ENFILE) ws->restore_spare_fd();
     ws->accept_failed(h->bind_text, status);
     return;
   }
@@ -116,6 +119,31 @@ void WorkerState::on_connection(uv_stream_t* server, int status) {
   c->set_slot(ws->conns_.size());
   ws->conns_.push_back(c);
   c->start(server);
+}
+
+// libuv sheds a client it cannot take by closing its spare descriptor,
+// accepting and closing the client, and opening a spare again. If another
+// thread takes the freed slot first, the spare is gone, and libuv reports
+// EMFILE here and retries accept() at once, for as long as it fails: this
+// worker would never get back to the connections whose closing frees
+// descriptors. A new spare is opened, from an idle connection's descriptor
+// if none is free, as nginx reuses idle keep-alive connections when out.
+void WorkerState::restore_spare_fd() {
+  uv_loop_t* loop = ctx_.worker->loop();
+  if (loop->emfile_fd >= 0) return;
+  int fd = ::open("/", O_RDONLY | O_CLOEXEC);
+  size_t shed = 0;
+  for (size_t i = conns_.size(); fd < 0 && i > 0; --i) {
+    downstream::ClientConn* c = conns_[i - 1];
+    if (!c->idle()) continue;
+    c->shed();  // its descriptor is closed now; the object goes from the loop
+    ++shed;
+    fd = ::open("/", O_RDONLY | O_CLOEXEC);
+  }
+  if (fd >= 0) loop->emfile_fd = fd;
+  if (shed > 0)
+    GLOG_WARN("worker %u: out of file descriptors: closed %zu idle client connection(s) to %s",
+              ctx_.index(), shed, fd >= 0 ? "keep shedding new clients" : "no avail");
 }
 
 // Out of file descriptors (EMFILE/ENFILE) the kernel keeps the client

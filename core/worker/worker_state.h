@@ -58,6 +58,7 @@ class WorkerState final : public downstream::ConnList {
   void run_listening_hooks_on(const modules::Generation& gen, const NewListener& l);
   void maybe_finish_drain();
   void accept_failed(const std::string& bind, int status);
+  void restore_spare_fd();
 
   runtime::WorkerContext ctx_;
   std::shared_ptr<const runtime::Snapshot> snapshot_;
