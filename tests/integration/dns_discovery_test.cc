@@ -3,13 +3,7 @@
 // port, and gantry's backend is "svc.test:PORT". Under a request loop the
 // test moves the A record from one address to the other: traffic follows
 // with no failed request. Then it kills dnsmasq: the last good set stays.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -31,32 +25,12 @@ using Clock = std::chrono::steady_clock;
 // GET /who through gantry with Connection: close: the body ("a" or "b",
 // which server answered) or "" when the request failed.
 std::string who(uint16_t port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in d{};
-  d.sin_family = AF_INET;
-  d.sin_port = htons(port);
-  inet_pton(AF_INET, "127.0.0.1", &d.sin_addr);
-  if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&d), sizeof d) != 0) {
-    if (fd >= 0) ::close(fd);
+  RawClient c;
+  if (!c.connect(port) ||
+      !c.send("GET /who HTTP/1.1\r\nHost: svc\r\nConnection: close\r\n\r\n"))
     return "";
-  }
-  std::string req = "GET /who HTTP/1.1\r\nHost: svc\r\nConnection: close\r\n\r\n";
-  std::string got;
-  if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(req.size())) {
-    auto deadline = Clock::now() + milliseconds(10000);
-    char buf[4096];
-    while (Clock::now() < deadline) {
-      pollfd p{fd, POLLIN, 0};
-      if (::poll(&p, 1, 100) <= 0) continue;
-      ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-      if (n <= 0) break;
-      got.append(buf, static_cast<size_t>(n));
-    }
-  }
-  ::close(fd);
-  if (got.compare(0, 12, "HTTP/1.1 200") != 0) return "";
-  size_t body = got.find("\r\n\r\n");
-  return body == std::string::npos ? "" : got.substr(body + 4);
+  ReadResult r = c.read_response();
+  return r.ok() && r.response.status == 200 ? r.response.body : "";
 }
 
 class DnsDiscoveryTest : public IntegrationTest {

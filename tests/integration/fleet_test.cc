@@ -4,12 +4,8 @@
 // send it in X-Forwarded-For. Then one instance is stopped gracefully
 // (SIGTERM) under a request loop: no request may fail once HAProxy marked
 // it down; how many failed before that is printed, not asserted.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -34,37 +30,13 @@ const char* kClient = "127.0.0.5";
 // One request from kClient to 127.0.0.1:port with Connection: close;
 // true on a complete 200 answer.
 bool get_ok(uint16_t port, const std::string& target) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
-  sockaddr_in src{};
-  src.sin_family = AF_INET;
-  inet_pton(AF_INET, kClient, &src.sin_addr);
-  sockaddr_in dst{};
-  dst.sin_family = AF_INET;
-  dst.sin_port = htons(port);
-  inet_pton(AF_INET, "127.0.0.1", &dst.sin_addr);
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&src), sizeof src) != 0 ||
-      ::connect(fd, reinterpret_cast<sockaddr*>(&dst), sizeof dst) != 0) {
-    ::close(fd);
+  RawClient c;
+  if (!c.connect_from(kClient, port) ||
+      !c.send("GET " + target + " HTTP/1.1\r\nHost: fleet\r\nConnection: close\r\n\r\n"))
     return false;
-  }
-  std::string req = "GET " + target + " HTTP/1.1\r\nHost: fleet\r\nConnection: close\r\n\r\n";
-  std::string got;
-  if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(req.size())) {
-    auto deadline = Clock::now() + milliseconds(10000);
-    char buf[4096];
-    while (Clock::now() < deadline) {
-      pollfd p{fd, POLLIN, 0};
-      if (::poll(&p, 1, 100) <= 0) continue;
-      ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-      if (n <= 0) break;
-      got.append(buf, static_cast<size_t>(n));
-    }
-  }
-  ::close(fd);
+  ReadResult r = c.read_response();
   // The recording backend answers "ok" (its label) as the whole body.
-  return got.compare(0, 12, "HTTP/1.1 200") == 0 && got.size() >= 2 &&
-         got.compare(got.size() - 2, 2, "ok") == 0;
+  return r.ok() && r.response.status == 200 && r.response.body == "ok";
 }
 
 class FleetTest : public ::testing::Test {

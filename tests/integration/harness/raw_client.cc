@@ -29,9 +29,22 @@ const char* to_string(ReadStatus s) {
 RawClient::~RawClient() { close(); }
 
 bool RawClient::connect(uint16_t port, milliseconds timeout) {
+  return connect_from("", port, timeout);
+}
+
+bool RawClient::connect_from(const std::string& source_ip, uint16_t port, milliseconds timeout) {
   close();
   fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd_ < 0) return false;
+  if (!source_ip.empty()) {
+    sockaddr_in src{};
+    src.sin_family = AF_INET;
+    if (::inet_pton(AF_INET, source_ip.c_str(), &src.sin_addr) != 1 ||
+        ::bind(fd_, reinterpret_cast<sockaddr*>(&src), sizeof src) != 0) {
+      close();
+      return false;
+    }
+  }
   sockaddr_in sa{};
   sa.sin_family = AF_INET;
   sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);

@@ -39,6 +39,9 @@ class RawClient {
   RawClient& operator=(const RawClient&) = delete;
 
   bool connect(uint16_t port, milliseconds timeout = milliseconds(5000));
+  // From a chosen loopback address (127.0.0.5...), as a distinct client.
+  bool connect_from(const std::string& source_ip, uint16_t port,
+                    milliseconds timeout = milliseconds(5000));
   bool connected() const { return fd_ >= 0; }
   // Sends all bytes in one write call where the kernel allows.
   bool send(const std::string& bytes);
