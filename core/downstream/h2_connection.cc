@@ -58,6 +58,9 @@ bool H2Connection::start() {
   // ACK) and of settings per frame.
   nghttp2_option_set_max_outbound_ack(opt, 1000);
   nghttp2_option_set_max_settings(opt, 32);
+  // Closed streams are kept only for the RFC 7540 priority tree, which
+  // RFC 9113 deprecates; an idle connection then holds no stream at all.
+  nghttp2_option_set_no_closed_streams(opt, 1);
   const config::Http2& h = snap_->cfg->http2;
   nghttp2_option_set_max_send_header_block_length(opt, 64 * 1024);
   int rv = nghttp2_session_server_new3(&session_, cb, this, opt, h2_memory());
