@@ -4,6 +4,7 @@
 
 #include "config/address.h"
 #include "module_loader/loaded_module.h"
+#include "metrics/module_metrics.h"
 #include "metrics/series.h"
 #include "util/log.h"
 
@@ -88,6 +89,47 @@ std::string backends_json(const runtime::Snapshot& snap, const metrics::WorkerMe
   return json{{"generation", snap.generation_id}, {"backends", std::move(out)}}.dump();
 }
 
+namespace {
+
+// The value of `key` in Prometheus label pairs (`a="x",b="y\"z"`), unescaped.
+std::string label_of(const std::string& labels, const std::string& key) {
+  std::string want = key + "=\"";
+  size_t at = 0;
+  while ((at = labels.find(want, at)) != std::string::npos) {
+    if (at == 0 || labels[at - 1] == ',') break;
+    at += want.size();
+  }
+  if (at == std::string::npos) return "";
+  std::string out;
+  for (size_t i = at + want.size(); i < labels.size() && labels[i] != '"'; ++i) {
+    if (labels[i] == '\\' && i + 1 < labels.size()) {
+      ++i;
+      out += labels[i] == 'n' ? '\n' : labels[i];
+    } else {
+      out += labels[i];
+    }
+  }
+  return out;
+}
+
+// The certificates TLS modules serve, from the gauge they publish
+// (tls_certificate_expiry_timestamp_seconds): the core reads no certificate
+// itself, whatever the TLS library.
+json certificates_json() {
+  json out = json::array();
+  std::vector<metrics::ModuleMetric> list = metrics::module_metric_list();
+  for (size_t id = 0; id < list.size(); ++id) {
+    const metrics::ModuleMetric& m = list[id];
+    if (m.name != "tls_certificate_expiry_timestamp_seconds") continue;
+    out.push_back({{"module", m.module},
+                   {"cert", label_of(m.labels, "cert")},
+                   {"not_after", metrics::module_metric_sum(static_cast<int32_t>(id))}});
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string generation_json(const runtime::Snapshot& snap) {
   json mods = json::array();
   for (const modules::Instance& i : snap.gen->instances) {
@@ -104,7 +146,8 @@ std::string generation_json(const runtime::Snapshot& snap) {
               {"version", GANTRY_VERSION},
               {"config", snap.cfg->file},
               {"modules", std::move(mods)},
-              {"listeners", std::move(listeners)}}
+              {"listeners", std::move(listeners)},
+              {"certificates", certificates_json()}}
       .dump();
 }
 

@@ -29,6 +29,8 @@ button{font-size:12px}
 <div id="backends"></div>
 <h2>Listeners</h2>
 <table id="listeners"><thead><tr><th>name</th><th>bind</th><th>tls</th></tr></thead><tbody></tbody></table>
+<h2>TLS certificates</h2>
+<table id="certificates"><thead><tr><th>module</th><th>file</th><th>expires</th><th>days left</th></tr></thead><tbody></tbody></table>
 <h2>Modules</h2>
 <table id="modules"><thead><tr><th>name</th><th>module</th><th>version</th></tr></thead><tbody></tbody></table>
 <script>
@@ -108,6 +110,9 @@ async function refresh(){
     document.getElementById("version").textContent = g.version;
     fill("listeners", g.listeners.map(l => [l.name, l.bind, l.tls || "-"]));
     fill("modules", g.modules.map(m => [m.name, m.module, m.version]));
+    fill("certificates", g.certificates.map(c => [c.module, c.cert,
+      new Date(c.not_after * 1000).toISOString().replace(".000Z", "Z"),
+      String(Math.floor((c.not_after * 1000 - Date.now()) / 86400000))]));
   } catch (e) {
     document.getElementById("err").textContent = "cannot reach gantry: " + e;
   }

@@ -19,6 +19,8 @@ struct Registry {
   // and never moved, so metric_add reads it without the lock.
   std::vector<Slots> slots;
   std::atomic<uint32_t> workers{0};
+  // What metric_set gave each gauge; made once, never moved.
+  Slots set{new std::atomic<int64_t>[kMaxModuleSeries]()};
 };
 
 Registry& registry() {
@@ -119,6 +121,16 @@ bool module_metric_add(uint32_t worker, int32_t id, int64_t delta) {
   return true;
 }
 
+bool module_metric_set(int32_t id, int64_t value) {
+  Registry& r = registry();
+  std::lock_guard<std::mutex> lock(r.mu);  // a fact set now and then, not a hot path
+  if (id < 0 || static_cast<size_t>(id) >= r.list.size() ||
+      r.list[static_cast<size_t>(id)].type != ModuleMetricType::kGauge)
+    return false;
+  r.set[id].store(value, std::memory_order_relaxed);
+  return true;
+}
+
 std::vector<ModuleMetric> module_metric_list() {
   Registry& r = registry();
   std::lock_guard<std::mutex> lock(r.mu);
@@ -129,7 +141,7 @@ int64_t module_metric_sum(int32_t id) {
   Registry& r = registry();
   if (id < 0 || id >= kMaxModuleSeries) return 0;
   uint32_t n = r.workers.load(std::memory_order_acquire);
-  int64_t sum = 0;
+  int64_t sum = r.set[id].load(std::memory_order_relaxed);
   for (uint32_t w = 0; w < n; ++w) sum += r.slots[w][id].load(std::memory_order_relaxed);
   return sum;
 }

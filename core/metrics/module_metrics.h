@@ -30,6 +30,9 @@ int32_t module_metric_id(std::string_view module, std::string_view name, std::st
 void module_metric_workers(uint32_t workers);
 // A worker's loop: add to its own slot. false for an unknown id or worker.
 bool module_metric_add(uint32_t worker, int32_t id, int64_t delta);
+// Any thread: a gauge's own value (metric_set), added to what workers add.
+// false for an unknown id or a counter.
+bool module_metric_set(int32_t id, int64_t value);
 // Scrape: the series in id order and their sums over the workers.
 std::vector<ModuleMetric> module_metric_list();
 int64_t module_metric_sum(int32_t id);

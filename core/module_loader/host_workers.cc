@@ -50,6 +50,10 @@ gantry_status_t metric_add(int32_t id, int64_t delta) {
   return metrics::module_metric_add(w->index(), id, delta) ? GANTRY_OK : GANTRY_ERR_RANGE;
 }
 
+gantry_status_t metric_set(int32_t id, int64_t value) {
+  return metrics::module_metric_set(id, value) ? GANTRY_OK : GANTRY_ERR_INVAL;
+}
+
 }  // namespace
 
 void set_host_workers(std::vector<loop::Worker*>* workers) { g_workers = workers; }
@@ -64,6 +68,7 @@ void fill_worker_services(gantry_host_api_t* a) {
   a->post = post;
   a->metric_register = metric_register;
   a->metric_add = metric_add;
+  a->metric_set = metric_set;
 }
 
 }  // namespace gantry::modules

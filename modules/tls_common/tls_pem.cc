@@ -129,6 +129,16 @@ std::string subject_line(X509* x) {
   return bio_text(bio.get());
 }
 
+int64_t not_after_unix(X509* x) {
+  // ASN1_TIME_diff from the epoch: both libraries have it (BoringSSL has no
+  // ASN1_TIME_to_tm).
+  ASN1_TIME* epoch = ASN1_TIME_set(nullptr, 0);
+  int days = 0, secs = 0;
+  bool ok = epoch != nullptr && ASN1_TIME_diff(&days, &secs, epoch, X509_get0_notAfter(x)) == 1;
+  ASN1_TIME_free(epoch);
+  return ok ? static_cast<int64_t>(days) * 86400 + secs : 0;
+}
+
 bool load_cert(const CertSpec& spec, Reporter& rep, LoadedCert* out) {
   std::string pem, why;
   if (!read_file(spec.cert.path, &pem, &why)) {

@@ -49,4 +49,7 @@ std::vector<std::string> cert_names(X509* x);
 // One-line RFC 2253 subject.
 std::string subject_line(X509* x);
 
+// The certificate's notAfter as Unix seconds; 0 if it cannot be read.
+int64_t not_after_unix(X509* x);
+
 }  // namespace gantry::tls

@@ -183,6 +183,7 @@ bool ServerState::init(Reporter& rep) {
   std::shared_ptr<const ServerSnapshot> snap = build(rep);
   if (!snap) return false;
   std::atomic_store(&snap_, snap);
+  publish_expiry(*snap);
   next_check_ms_.store(now_ms() + settings_.reload_interval_ms, std::memory_order_relaxed);
   return true;
 }
@@ -380,7 +381,39 @@ void ServerState::check_files() {
     return;
   }
   std::atomic_store(&snap_, snap);
+  publish_expiry(*snap);
   log(host_, GANTRY_LOG_INFO, "%s: reloaded TLS certificates", settings_.table.pos.c_str());
+}
+
+namespace {
+
+// A Prometheus label value: backslash, quote and newline escaped.
+std::string label_value(const std::string& v) {
+  std::string out;
+  for (char c : v) {
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    if (c == '\\' || c == '"') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
+void ServerState::publish_expiry(const ServerSnapshot& snap) const {
+  if (host_.check_only()) return;
+  for (size_t i = 0; i < snap.entries.size() && i < settings_.certs.size(); ++i) {
+    // By file alone: a renewed certificate at the same path updates its
+    // series instead of leaving a stale one behind.
+    std::string labels = "cert=\"" + label_value(settings_.certs[i].cert.path) + "\"";
+    int32_t id = host_.metric_gauge("tls_certificate_expiry_timestamp_seconds",
+                                    "When a served certificate expires (its notAfter), as Unix time.",
+                                    labels);
+    host_.metric_set(id, not_after_unix(snap.entries[i].cert.leaf.get()));
+  }
 }
 
 }  // namespace gantry::tls

@@ -79,6 +79,8 @@ class ServerState : public std::enable_shared_from_this<ServerState> {
   bool configure(SSL_CTX* ctx, CertEntry& entry, Reporter& rep) const;
   bool load_ticket_keys(ServerSnapshot* snap, Reporter& rep) const;
   std::vector<FileStamp> stamp_files() const;
+  // Each served certificate's expiry as a gauge (status page, alerts).
+  void publish_expiry(const ServerSnapshot& snap) const;
 
   gantry::Host host_;
   const Settings settings_;

@@ -1,7 +1,7 @@
 // The 1.0 layout, checked by a C++ compiler against the current header; the
 // checks are static_asserts, so building this test is the test. At run time
 // it confirms the C and C++ views of the descriptor agree.
-#include "layout_v1_1.h"
+#include "layout_v1_2.h"
 
 #include <cstdio>
 

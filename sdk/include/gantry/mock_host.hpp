@@ -119,11 +119,12 @@ class MockHost {
   // ABI 1.1: what check_only() answers (`gantry -t`).
   bool check_only = false;
   // ABI 1.1: metrics the module registered, in id order, with the sum of
-  // what it added (the mock has one worker).
+  // what it added (the mock has one worker); ABI 1.2: plus what it set.
   struct Metric {
     std::string name, help, labels;
     uint32_t type = GANTRY_METRIC_COUNTER;
     int64_t value = 0;
+    int64_t set = 0;  // the part metric_set gave
   };
   std::vector<Metric> metrics;
   // The value of metric `name` with exactly `labels`; -1 if not registered.

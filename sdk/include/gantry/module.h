@@ -62,7 +62,7 @@ extern "C" {
 #endif
 
 #define GANTRY_ABI_MAJOR 1
-#define GANTRY_ABI_MINOR 1
+#define GANTRY_ABI_MINOR 2
 #define GANTRY_ENTRY_SYMBOL "gantry_module_v1"
 
 #if defined(_WIN32)
@@ -436,6 +436,14 @@ typedef struct gantry_host_api {
    * when scraped. No lock, no shared write. GANTRY_ERR_BUSY off a worker
    * loop, GANTRY_ERR_RANGE for an unknown id. */
   gantry_status_t (*metric_add)(int32_t id, int64_t delta);
+
+  /* --- ABI 1.2 -------------------------------------------------------------
+   * ANY: set gauge `id` to `value` outright, for a fact rather than a count
+   * (a certificate's expiry time, as Unix seconds). A scrape shows this value
+   * plus whatever workers added with metric_add. GANTRY_ERR_RANGE for an
+   * unknown id, GANTRY_ERR_INVAL for a counter (counters only grow, through
+   * metric_add). */
+  gantry_status_t (*metric_set)(int32_t id, int64_t value);
 } gantry_host_api_t;
 
 /* metric_register types. */

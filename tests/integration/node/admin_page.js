@@ -4,7 +4,8 @@
 // button of one server, waits for the page's own refresh to show the new
 // state, saves a screenshot, and prints one JSON line:
 //   {"before": [{"backend","server","state","weight"}...], "after": [...],
-//    "title": "..."}  or {"error": "..."} (exit 1).
+//    "certificates": [[module, file, expires, days left]...], "title": "..."}
+// or {"error": "..."} (exit 1).
 //
 //   admin_page.js --url http://127.0.0.1:PORT/ --token T --backend B --server S
 //                 --screenshot FILE [--profile DIR] [--timeout-ms 30000]
@@ -47,5 +48,7 @@ run({ args, url: args.url, flags: ['--window-size=1280,800'], timeoutReport: () 
   const shot = await call('Page.captureScreenshot', { format: 'png' });
   fs.writeFileSync(args.screenshot, Buffer.from(shot.result.data, 'base64'));
   const title = await evaluate('document.title');
-  finish({ before, after, title }, 0);
+  const certificates = await evaluate(`[...document.querySelectorAll("#certificates tbody tr")].map(
+      (tr) => [...tr.cells].map((td) => td.textContent))`);
+  finish({ before, after, certificates, title }, 0);
 });

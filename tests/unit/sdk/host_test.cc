@@ -117,4 +117,27 @@ TEST(HostCalls, PerWorkerLocalOrNull) {
   EXPECT_THROW(counts.local(), std::logic_error);
 }
 
+// ABI 1.2: a gauge set outright (a fact) adds to what was counted; a
+// counter cannot be set; on a 1.1 host (its table ends before metric_set)
+// the call does nothing.
+TEST(HostCalls, MetricSetGivesAGaugeItsValue) {
+  MockHost mock;
+  gantry::Host host(mock.api(), mock.self());
+  int32_t g = host.metric_gauge("cert_expiry_seconds", "when", "cert=\"a.pem\"");
+  int32_t c = host.metric_counter("hits_total", "hits");
+  ASSERT_GE(g, 0);
+  host.metric_set(g, 1000);
+  host.metric_set(g, 2000);  // replaces, does not add
+  host.metric_add(g, 5);
+  EXPECT_EQ(mock.metric("cert_expiry_seconds", "cert=\"a.pem\""), 2005);
+  EXPECT_EQ(mock.api()->metric_set(c, 7), GANTRY_ERR_INVAL);
+  EXPECT_EQ(mock.metric("hits_total"), 0);
+
+  gantry_host_api_t old = *mock.api();
+  old.struct_size = static_cast<uint32_t>(offsetof(gantry_host_api_t, metric_set));
+  gantry::Host older(&old, mock.self());
+  older.metric_set(g, 1);
+  EXPECT_EQ(mock.metric("cert_expiry_seconds", "cert=\"a.pem\""), 2005);
+}
+
 }  // namespace

@@ -178,6 +178,13 @@ class Host {
     detail::host_call(api_, &gantry_host_api_t::metric_add, gantry_status_t{GANTRY_ERR_NOTSUP}, id,
                       delta);
   }
+  // ABI 1.2, THREAD: any. Sets gauge `id` to `value` (a fact, such as a
+  // certificate's expiry); a no-op for id -1 and on an older host.
+  void metric_set(int32_t id, int64_t value) const noexcept {
+    if (id < 0) return;
+    detail::host_call(api_, &gantry_host_api_t::metric_set, gantry_status_t{GANTRY_ERR_NOTSUP}, id,
+                      value);
+  }
 
   // THREAD: MAIN. The directory of the config file; empty if unknown.
   std::string_view config_dir() const noexcept {

@@ -177,6 +177,15 @@ inline void MockHost::fill() {
     list[static_cast<size_t>(id)].value += delta;
     return GANTRY_OK;
   };
+  api_.metric_set = [](int32_t id, int64_t value) {
+    auto& list = cur().metrics;
+    if (id < 0 || static_cast<size_t>(id) >= list.size()) return GANTRY_ERR_RANGE;
+    auto& m = list[static_cast<size_t>(id)];
+    if (m.type != GANTRY_METRIC_GAUGE) return GANTRY_ERR_INVAL;
+    m.value += value - m.set;
+    m.set = value;
+    return GANTRY_OK;
+  };
   api_.respond = [](gantry_stream_t* x, int32_t status, const gantry_header_t* h, size_t n,
                     gantry_str_t body) {
     for (size_t i = 0; i < n; ++i)
