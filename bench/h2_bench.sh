@@ -8,8 +8,10 @@
 # proxy's CPU per request (utime+stime of its processes, user and system
 # apart). Every proxy keeps up to 256 idle backend connections (HAProxy has
 # no cap by default): fewer than the 100 concurrent requests makes the pool
-# close and reopen connections. Then the memory of idle HTTP/2 connections: RSS growth of the
-# proxy per connection for N connections that did one request and wait.
+# close and reopen connections. Then the memory of idle HTTP/2 connections:
+# RSS growth of the proxy per connection for N connections that did one
+# request and wait. RSS growth depends on the heap's history (freed memory
+# from the load rounds is reused first), the same for every peer here.
 #
 # Usage: bench/h2_bench.sh [-n REQUESTS] [-r ROUNDS] [--idle N] [--peers LIST]
 set -euo pipefail

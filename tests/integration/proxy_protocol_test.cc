@@ -460,8 +460,9 @@ TEST_F(ProxyProtocolTest, HeaderBeforeTls) {
                           tmp().path(), milliseconds(20000));
   ASSERT_EQ(r.http_code, 200) << r.error;
   EXPECT_EQ(xff_of("/tls"), "127.0.0.2");
-  for (const auto& q : backend_.requests())
+  for (const auto& q : backend_.requests()) {
     if (q.target == "/tls") EXPECT_EQ(q.header("X-Forwarded-Proto"), "https");
+  }
 }
 
 class SendProxyTest : public IntegrationTest {
