@@ -461,7 +461,9 @@ TEST_F(ProxyProtocolTest, HeaderBeforeTls) {
   ASSERT_EQ(r.http_code, 200) << r.error;
   EXPECT_EQ(xff_of("/tls"), "127.0.0.2");
   for (const auto& q : backend_.requests()) {
-    if (q.target == "/tls") EXPECT_EQ(q.header("X-Forwarded-Proto"), "https");
+    if (q.target == "/tls") {
+      EXPECT_EQ(q.header("X-Forwarded-Proto"), "https");
+    }
   }
 }
 
