@@ -241,6 +241,7 @@ struct Config {
   uint32_t workers = 0;  // resolved: never 0
   uint64_t shutdown_timeout = 30000;
   uint64_t hard_stop_after = 0;  // old process after an upgrade; 0: shutdown_timeout
+  std::string pid_file;          // empty: none
   std::string access_log = "stdout";  // "stdout", "stderr", "off" or a path
   std::string access_format = "text";  // "text" or "json" (one JSON object per line)
   LogTemplate access_template;  // [log] template; empty: the built-in line

@@ -458,6 +458,11 @@ constexpr Key<Config> kTopKeys[] = {
       "accepting, cutting what is still open (WebSocket tunnels); `0` = `shutdown_timeout`.",
       kTimeout},
      field<&Config::hard_stop_after>},
+    {{"pid_file", Type::kPath, prose("none"),
+      "Write the process id here at start (whole, by rename) and remove it at exit; after a "
+      "binary upgrade the new process takes it over. A reload keeps the first one.",
+      kNonEmpty},
+     field<&Config::pid_file>},
     {{"modules_dir", Type::kPath,
       prose("`<dir of the gantry binary>/modules` if it exists, else the install directory "
             "(`<prefix>/lib/gantry/modules`)"),

@@ -17,6 +17,7 @@
 #include "loop/worker_barrier.h"
 #include "module_loader/host_services.h"
 #include "net/listen_socket.h"
+#include "service/pid_file.h"
 #include "service/privileges.h"
 #include "util/log.h"
 
@@ -43,6 +44,15 @@ int Server::run() {
     loop::detach_main_queue();
     uv_run(&loop_, UV_RUN_DEFAULT);
     return 1;
+  }
+  // Written before privileges go (a root-owned /run at first start); an
+  // upgraded process writes it before it accepts, so a failure here leaves
+  // the old process serving.
+  pid_file_ = current_->cfg->pid_file;
+  std::string pid_error;
+  if (!pid_file_.empty() && !service::write_pid_file(pid_file_, &pid_error)) {
+    GLOG_ERROR("%s", pid_error.c_str());
+    _exit(1);
   }
   // Root was needed to bind; it is given up before any worker thread exists
   // (capabilities are per thread) and before a first connection is accepted.
@@ -88,6 +98,7 @@ int Server::run() {
   states_.clear();
   current_.reset();
   loop::drain_main_queue();
+  if (!pid_file_.empty()) service::remove_own_pid_file(pid_file_);
   GLOG_INFO("gantry stopped");
   return 0;
 }
@@ -139,6 +150,9 @@ void Server::start_upgrade() {
     if (!ok) {
       GLOG_ERROR("upgrade failed: %s; this process keeps serving", message.c_str());
       start_admin();
+      std::string why;  // the new process may have written its own id
+      if (!pid_file_.empty() && !service::write_pid_file(pid_file_, &why))
+        GLOG_WARN("%s", why.c_str());
       return;
     }
     const config::Config& c = *current_->cfg;
@@ -392,8 +406,10 @@ void Server::begin_shutdown(const char* why, uint64_t deadline_ms, bool tell_ser
   if (health_) health_->stop();
   if (discovery_) discovery_->stop();
   if (admin_) admin_->stop();
-  uv_timer_start(&deadline_, [](uv_timer_t*) {
+  uv_timer_start(&deadline_, [](uv_timer_t* t) {
     GLOG_WARN("shutdown deadline reached with connections still open; exiting");
+    const std::string& pid_file = static_cast<Server*>(t->data)->pid_file_;
+    if (!pid_file.empty()) service::remove_own_pid_file(pid_file);
     _exit(0);
   }, deadline_ms, 0);
   uv_unref(reinterpret_cast<uv_handle_t*>(&deadline_));

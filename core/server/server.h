@@ -54,6 +54,7 @@ class Server final : public admin::Controller {
   static void on_signal(uv_signal_t* h, int signum);
 
   std::string config_path_;
+  std::string pid_file_;  // from the config at start; a reload keeps it
   uv_loop_t loop_;
   uv_signal_t sig_hup_, sig_term_, sig_int_, sig_quit_, sig_usr1_, sig_usr2_;
   uv_async_t main_queue_;

@@ -157,11 +157,7 @@ TEST_F(AdminTest, MetricsTextHasEveryFamilyWithTypes) {
 TEST_F(AdminTest, ModuleAclAndTlsMetricsCountWhatTheClientSaw) {
   GANTRY_REQUIRE_TOOL("openssl", "openssl");
   GANTRY_REQUIRE_TOOL("curl", "curl");
-  std::string certs = tmp().file("certs");
-  ASSERT_TRUE(make_dirs(certs));
-  RunResult made = run_command({"sh", source_dir() + "/tests/unit/tls/make_test_certs.sh", certs},
-                               tmp().path());
-  ASSERT_TRUE(made.status.ok()) << made.err;
+  std::string certs = make_test_certs();
   RecordingBackend a;
   ASSERT_TRUE(a.start());
   uint16_t tls_port = free_port();

@@ -205,8 +205,7 @@ TEST_F(AdminTest, StatusPageDrainsAServerInTheBrowser) {
                              admin_url("/"), "--token", kToken, "--backend", "web", "--server", "b",
                              "--screenshot", shot, "--profile", tmp().file("chromium")},
                             tmp().path(), 90s);
-  std::string last = r.out.substr(0, r.out.find_last_not_of('\n') + 1);
-  last = last.substr(last.rfind('\n') == std::string::npos ? 0 : last.rfind('\n') + 1);
+  std::string last = last_line(r.out);
   json v = json::parse(last, nullptr, false);
   ASSERT_TRUE(v.is_object()) << "no JSON object on the last line\n" << r.out << r.err;
   ASSERT_TRUE(r.status.ok()) << r.out << r.err;

@@ -312,8 +312,7 @@ TEST_F(H2Test, ChromiumLoadsThePageOverH2) {
                              "https://127.0.0.1:" + std::to_string(port()) + "/page.html",
                              "--profile", tmp().file("chromium")},
                             tmp().path(), 90s);
-  std::string last = r.out.substr(0, r.out.find_last_not_of('\n') + 1);
-  last = last.substr(last.rfind('\n') == std::string::npos ? 0 : last.rfind('\n') + 1);
+  std::string last = last_line(r.out);
   json v = json::parse(last, nullptr, false);
   ASSERT_TRUE(v.is_object()) << r.out << r.err;
   ASSERT_TRUE(r.status.ok()) << r.out << r.err;

@@ -153,8 +153,7 @@ class SocketIoScenarioTest : public IntegrationTest {
     RunResult r = run_command(client_args(transport, extra), tmp().path(), 120000ms);
     ClientRun run;
     run.output = r.out + r.err;
-    std::string last = r.out.substr(0, r.out.find_last_not_of('\n') + 1);
-    last = last.substr(last.rfind('\n') == std::string::npos ? 0 : last.rfind('\n') + 1);
+    std::string last = last_line(r.out);
     nlohmann::json j = nlohmann::json::parse(last, nullptr, false);
     if (j.is_object()) {
       run.result = std::move(j);
@@ -186,8 +185,7 @@ class SocketIoScenarioTest : public IntegrationTest {
                                "https://127.0.0.1:" + std::to_string(port()) + "/",
                                "--profile", tmp().file("chromium")},
                               tmp().path(), 90000ms);
-    std::string last = r.out.substr(0, r.out.find_last_not_of('\n') + 1);
-    last = last.substr(last.rfind('\n') == std::string::npos ? 0 : last.rfind('\n') + 1);
+    std::string last = last_line(r.out);
     *out = nlohmann::json::parse(last, nullptr, false);
     ASSERT_TRUE(out->is_object()) << "no JSON object on the last line\n" << r.out << r.err;
     ASSERT_TRUE(r.status.ok()) << r.out << r.err;

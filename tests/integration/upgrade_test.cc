@@ -172,5 +172,30 @@ TEST_F(UpgradeTest, ANewBinaryThatFailsLeavesTheOldOneServing) {
   old_.wait_exit(10000ms);
 }
 
+// pid_file names the serving process: the first at start, the new one once
+// an upgrade took over (the old one leaves it alone at exit), nobody after
+// the last one stops.
+TEST_F(UpgradeTest, PidFileFollowsTheServingProcess) {
+  RecordingBackend backend;
+  ASSERT_TRUE(backend.start());
+  ASSERT_NO_FATAL_FAILURE(start("workers = 1\npid_file = \"run.pid\"\n[log]\naccess = \"off\"\n"
+                                "[[listener]]\nbind = \"127.0.0.1:{{PORT}}\"\n"
+                                "[[backend]]\nname = \"web\"\nservers = [\"" +
+                                backend.address() + "\"]\n"));
+  std::string pid_file = std::filesystem::path(cfg_).parent_path().string() + "/run.pid";
+  EXPECT_EQ(read_file(pid_file), std::to_string(old_.pid()) + "\n");
+  ASSERT_TRUE(old_.signal(SIGUSR2));
+  ASSERT_TRUE(wait_for_log("serves; this process stops accepting", 20s)) << read_file(log_);
+  new_pid_ = successor();
+  ASSERT_GT(new_pid_, 0) << read_file(log_);
+  EXPECT_EQ(read_file(pid_file), std::to_string(new_pid_) + "\n");
+  ASSERT_TRUE(old_.wait_exit(15000ms).has_value()) << read_file(log_);
+  EXPECT_EQ(read_file(pid_file), std::to_string(new_pid_) + "\n");  // not the old one's to remove
+  ::kill(new_pid_, SIGTERM);
+  for (int i = 0; i < 200 && alive(new_pid_); ++i) std::this_thread::sleep_for(50ms);
+  EXPECT_FALSE(alive(new_pid_));
+  EXPECT_FALSE(file_exists(pid_file));
+}
+
 }  // namespace
 }  // namespace gantry::itest

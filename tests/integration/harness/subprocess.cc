@@ -136,4 +136,10 @@ std::string join_args(const std::vector<std::string>& argv) {
   return s;
 }
 
+std::string last_line(const std::string& out) {
+  std::string text = out.substr(0, out.find_last_not_of('\n') + 1);
+  size_t nl = text.rfind('\n');
+  return nl == std::string::npos ? text : text.substr(nl + 1);
+}
+
 }  // namespace gantry::itest

@@ -60,6 +60,10 @@ struct RunResult {
 RunResult run_command(const std::vector<std::string>& argv, const std::string& scratch_dir,
                       milliseconds timeout = milliseconds(60000));
 
+// The last non-empty line of a command's output: where the test scripts
+// (tests/integration/node/*.js) print their JSON report.
+std::string last_line(const std::string& out);
+
 std::string join_args(const std::vector<std::string>& argv);
 
 }  // namespace gantry::itest
