@@ -101,15 +101,6 @@ class AdminTest : public IntegrationTest {
     return std::stoll(m[1]);
   }
 
-  // The TLS tests' PKI (tests/unit/tls/make_test_certs.sh) in tmp()/certs.
-  std::string make_test_certs() {
-    std::string dir = tmp().file("certs");
-    EXPECT_TRUE(make_dirs(dir));
-    RunResult r = run_command({"sh", source_dir() + "/tests/unit/tls/make_test_certs.sh", dir},
-                              tmp().path());
-    EXPECT_TRUE(r.status.ok()) << r.err;
-    return dir;
-  }
   // `top` for start(): both TLS modules.
   std::string tls_modules() const {
     return "modules_dir = \"" + modules_dir() + "\"\n"

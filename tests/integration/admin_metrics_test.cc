@@ -157,7 +157,8 @@ TEST_F(AdminTest, MetricsTextHasEveryFamilyWithTypes) {
 TEST_F(AdminTest, ModuleAclAndTlsMetricsCountWhatTheClientSaw) {
   GANTRY_REQUIRE_TOOL("openssl", "openssl");
   GANTRY_REQUIRE_TOOL("curl", "curl");
-  std::string certs = make_test_certs();
+  std::string certs;
+  ASSERT_TRUE(make_test_certs(&certs));
   RecordingBackend a;
   ASSERT_TRUE(a.start());
   uint16_t tls_port = free_port();
@@ -331,7 +332,8 @@ TEST_F(AdminTest, CertificateExpiryOfBothProvidersIsPublished) {
   GANTRY_REQUIRE_TOOL("openssl", "openssl");
   RecordingBackend a;
   ASSERT_TRUE(a.start());
-  std::string certs = make_test_certs();
+  std::string certs;
+  ASSERT_TRUE(make_test_certs(&certs));
   std::string ec = certs + "/ec.pem", rsa = certs + "/rsa.pem";
   ASSERT_NO_FATAL_FAILURE(start({a.address()},
                                 tls_listener("tls-openssl", ec) + tls_listener("tls-boringssl", rsa),

@@ -187,7 +187,8 @@ TEST_F(AdminTest, StatusPageDrainsAServerInTheBrowser) {
   ASSERT_TRUE(a.start());
   ASSERT_TRUE(b.start());
   // A TLS listener too: the page lists its certificate and when it expires.
-  std::string certs = make_test_certs();
+  std::string certs;
+  ASSERT_TRUE(make_test_certs(&certs));
   std::string cert = certs + "/ec.pem";
   ASSERT_NO_FATAL_FAILURE(start({a.address(), b.address()}, tls_listener("tls-openssl", cert),
                                 tls_modules()));

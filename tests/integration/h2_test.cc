@@ -29,11 +29,7 @@ class H2Test : public IntegrationTest {
   void SetUp() override {
     GANTRY_REQUIRE_TOOL("curl", "curl");
     GANTRY_REQUIRE_TOOL("openssl", "openssl");
-    certs_ = tmp().file("certs");
-    ASSERT_TRUE(make_dirs(certs_));
-    RunResult r = run_command({"sh", source_dir() + "/tests/unit/tls/make_test_certs.sh", certs_},
-                              tmp().path());
-    ASSERT_TRUE(r.status.ok()) << r.err;
+    ASSERT_TRUE(make_test_certs(&certs_));
     ASSERT_TRUE(backend_.start());
   }
 

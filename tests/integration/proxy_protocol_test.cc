@@ -438,11 +438,8 @@ TEST_F(ProxyProtocolTest, SourceHashingUsesTheNamedClient) {
 TEST_F(ProxyProtocolTest, HeaderBeforeTls) {
   GANTRY_REQUIRE(::access("/usr/sbin/haproxy", X_OK) == 0, "/usr/sbin/haproxy (Debian package haproxy)");
   GANTRY_REQUIRE_TOOL("openssl", "openssl");
-  std::string certs = tmp().file("certs");
-  ASSERT_TRUE(make_dirs(certs));
-  RunResult made = run_command(
-      {"sh", source_dir() + "/tests/unit/tls/make_test_certs.sh", certs}, tmp().path());
-  ASSERT_TRUE(made.status.ok()) << made.err;
+  std::string certs;
+  ASSERT_TRUE(make_test_certs(&certs));
   std::string cfg = "workers = 1\nmodules_dir = \"{{MODULES_DIR}}\"\n"
                     "[log]\naccess = \"stdout\"\n"
                     "[[module]]\nname = \"tls-openssl\"\npath = \"tls_openssl\"\n"

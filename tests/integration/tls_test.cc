@@ -23,11 +23,7 @@ class TlsTest : public IntegrationTest {
   void SetUp() override {
     GANTRY_REQUIRE_TOOL("openssl", "openssl");  // the test PKI and s_client
     GANTRY_REQUIRE_TOOL("curl", "curl");
-    certs_ = tmp().file("certs");
-    ASSERT_TRUE(make_dirs(certs_));
-    RunResult r = run_command({"sh", source_dir() + "/tests/unit/tls/make_test_certs.sh", certs_},
-                              tmp().path());
-    ASSERT_TRUE(r.status.ok()) << r.err;
+    ASSERT_TRUE(make_test_certs(&certs_));
     ASSERT_TRUE(backend_.start());
   }
 

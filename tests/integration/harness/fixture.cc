@@ -40,6 +40,15 @@ std::string IntegrationTest::write_proxy_config(const std::vector<std::string>& 
   return write_config(proxy_config_template(servers, extra), {}, name);
 }
 
+::testing::AssertionResult IntegrationTest::make_test_certs(std::string* dir) {
+  *dir = tmp().file("certs");
+  if (!make_dirs(*dir)) return ::testing::AssertionFailure() << "cannot make " << *dir;
+  RunResult r = run_command({"sh", source_dir() + "/tests/unit/tls/make_test_certs.sh", *dir},
+                            tmp().path());
+  if (!r.status.ok()) return ::testing::AssertionFailure() << "make_test_certs.sh: " << r.err;
+  return ::testing::AssertionSuccess();
+}
+
 ::testing::AssertionResult IntegrationTest::start_gantry(const std::string& config_path) {
   // Ports from free_port() are reserved for this process, but something
   // outside the harness may still hold one: then gantry fails to bind, and

@@ -42,6 +42,9 @@ class IntegrationTest : public ::testing::Test {
   // config file is rewritten with a new port for it and gantry started again;
   // port() then returns the new one, so read it after this call.
   ::testing::AssertionResult start_gantry(const std::string& config_path);
+  // The TLS tests' PKI (tests/unit/tls/make_test_certs.sh) written into
+  // tmp()/certs; *dir gets that path.
+  ::testing::AssertionResult make_test_certs(std::string* dir);
   // The access-log line (gantry's stdout) of the first request for
   // `target`, waiting up to `wait` for it; "" if none came.
   std::string access_log_line(const std::string& target,
