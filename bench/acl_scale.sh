@@ -121,16 +121,7 @@ write_nginx_config() {  # PORT
     cat <<EOF
 $(nginx_common "$dir" notice)
 pcre_jit on;
-http {
-  access_log off;
-  keepalive_timeout 60s;
-  keepalive_requests 100000000;
-$(nginx_temp_paths "$dir")
-  upstream origin {
-    server 127.0.0.1:$backend_port;
-    keepalive 64;
-    keepalive_requests 100000000;
-  }
+$(nginx_proxy_http_head "$dir" "$backend_port")
   server {
     listen 127.0.0.1:$1;
 EOF

@@ -110,16 +110,7 @@ EOF
       mkdir -p "$dir"
       cat >"$dir/nginx.conf" <<EOF
 $(nginx_common "$dir" notice)
-http {
-  access_log off;
-  keepalive_timeout 60s;
-  keepalive_requests 100000000;
-$(nginx_temp_paths "$dir")
-  upstream origin {
-    server 127.0.0.1:$backend_port;
-    keepalive 256;
-    keepalive_requests 100000000;
-  }
+$(nginx_proxy_http_head "$dir" "$backend_port" 256)
   server {
     listen 127.0.0.1:$port ssl;
     http2 on;

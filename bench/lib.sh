@@ -239,6 +239,24 @@ EOF
   mv -f "$tmp/haproxy.cfg.new" "$tmp/haproxy.cfg"
 }
 
+# An nginx http block's opening, proxying to one keep-alive upstream named
+# "origin": DIR UPSTREAM-PORT [KEEPALIVE (64)]. The caller adds its server
+# blocks and closes the http block.
+nginx_proxy_http_head() {
+  cat <<EOF
+http {
+  access_log off;
+  keepalive_timeout 60s;
+  keepalive_requests 100000000;
+$(nginx_temp_paths "$1")
+  upstream origin {
+    server 127.0.0.1:$2;
+    keepalive ${3:-64};
+    keepalive_requests 100000000;
+  }
+EOF
+}
+
 write_nginx_config() {  # PORT
   local dir="$tmp/nginx" fwd=""
   mkdir -p "$dir"
@@ -248,16 +266,7 @@ write_nginx_config() {  # PORT
   fi
   cat >"$dir/nginx.conf.new" <<EOF
 $(nginx_common "$dir" notice)
-http {
-  access_log off;
-  keepalive_timeout 60s;
-  keepalive_requests 100000000;
-$(nginx_temp_paths "$dir")
-  upstream origin {
-    server 127.0.0.1:$(upstream_port);
-    keepalive 64;
-    keepalive_requests 100000000;
-  }
+$(nginx_proxy_http_head "$dir" "$(upstream_port)")
   server {
     listen 127.0.0.1:$1;
     location / {

@@ -226,17 +226,8 @@ write_nginx_tls() {
   {
     cat <<EOF
 $(nginx_common "$dir" notice)
-http {
-  access_log off;
-  keepalive_timeout 60s;
-  keepalive_requests 100000000;
-$(nginx_temp_paths "$dir")
+$(nginx_proxy_http_head "$dir" "$backend_port")
 $(if ((tickets)); then printf '  ssl_session_cache shared:TLS:10m;\n  ssl_session_tickets on;'; else printf '  ssl_session_cache off;\n  ssl_session_tickets off;'; fi)
-  upstream origin {
-    server 127.0.0.1:$backend_port;
-    keepalive 64;
-    keepalive_requests 100000000;
-  }
 EOF
     for k in "${key_list[@]}"; do
       cat <<EOF

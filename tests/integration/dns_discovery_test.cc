@@ -61,6 +61,18 @@ class DnsDiscoveryTest : public IntegrationTest {
     ASSERT_TRUE(dns_.start(hosts_, tmp().file("dnsmasq.err"))) << dns_.log();
   }
 
+  // gantry with `workers`, resolving through dnsmasq (300 ms per try, plus
+  // `resolver_extra` keys) one backend whose server is svc.test:<web port>.
+  std::string config(int workers, const std::string& resolver_extra,
+                     const std::string& resolve_interval) const {
+    return "workers = " + std::to_string(workers) + "\n[log]\naccess = \"off\"\n"
+           "[resolver]\nnameservers = [\"" + dns_.address() + "\"]\ntimeout = \"300ms\"\n" +
+           resolver_extra +
+           "[[listener]]\nbind = \"127.0.0.1:{{PORT}}\"\n"
+           "[[backend]]\nname = \"web\"\nresolve_interval = \"" + resolve_interval + "\"\n"
+           "servers = [\"svc.test:" + std::to_string(web_port_) + "\"]\n";
+  }
+
   void point_to(const std::string& ip) {
     std::ofstream(hosts_, std::ios::trunc) << ip << " svc.test\n";
     ASSERT_TRUE(dns_.reload());
@@ -83,13 +95,7 @@ class DnsDiscoveryTest : public IntegrationTest {
 };
 
 TEST_F(DnsDiscoveryTest, TrafficFollowsARewrittenRecordAndSurvivesADeadServer) {
-  std::string cfg = "workers = 2\n[log]\naccess = \"off\"\n"
-                    "[resolver]\nnameservers = [\"" + dns_.address() +
-                    "\"]\ntimeout = \"300ms\"\nattempts = 1\n"
-                    "[[listener]]\nbind = \"127.0.0.1:{{PORT}}\"\n"
-                    "[[backend]]\nname = \"web\"\nresolve_interval = \"1s\"\n"
-                    "servers = [\"svc.test:" + std::to_string(web_port_) + "\"]\n";
-  ASSERT_TRUE(start_gantry(write_config(cfg)));
+  ASSERT_TRUE(start_gantry(write_config(config(2, "attempts = 1\n", "1s"))));
   ASSERT_TRUE(wait_for("a", milliseconds(10000))) << gantry().output();
 
   std::atomic<bool> stop{false};
@@ -141,13 +147,7 @@ TEST_F(DnsDiscoveryTest, TrafficFollowsARewrittenRecordAndSurvivesADeadServer) {
 TEST_F(DnsDiscoveryTest, NameMissingAtStartJoinsWhenItResolves) {
   std::ofstream(hosts_, std::ios::trunc) << "127.0.0.9 other.test\n";
   ASSERT_TRUE(dns_.reload());
-  std::string cfg = "workers = 1\n[log]\naccess = \"off\"\n"
-                    "[resolver]\nnameservers = [\"" + dns_.address() +
-                    "\"]\ntimeout = \"300ms\"\n"
-                    "[[listener]]\nbind = \"127.0.0.1:{{PORT}}\"\n"
-                    "[[backend]]\nname = \"web\"\nresolve_interval = \"500ms\"\n"
-                    "servers = [\"svc.test:" + std::to_string(web_port_) + "\"]\n";
-  ASSERT_TRUE(start_gantry(write_config(cfg)));
+  ASSERT_TRUE(start_gantry(write_config(config(1, "", "500ms"))));
   EXPECT_TRUE(gantry().wait_for_output("lookup failed", milliseconds(10000))) << gantry().output();
   EXPECT_EQ(who(port()), "");
   point_to("127.0.0.2");
