@@ -58,6 +58,13 @@ class UpgradeTest : public IntegrationTest {
     return false;
   }
 
+  // One worker, no access log, one backend server; `top`: more top-level keys.
+  static std::string one_worker(const std::string& server, const std::string& top = "") {
+    return "workers = 1\n" + top + "[log]\naccess = \"off\"\n"
+           "[[listener]]\nbind = \"127.0.0.1:{{PORT}}\"\n"
+           "[[backend]]\nname = \"web\"\nservers = [\"" + server + "\"]\n";
+  }
+
   // The pid the old process named as its successor.
   pid_t successor() {
     std::smatch m;
@@ -142,10 +149,7 @@ TEST_F(UpgradeTest, TunnelOnTheOldProcessLivesUntilHardStopAfter) {
 TEST_F(UpgradeTest, ANewBinaryThatFailsLeavesTheOldOneServing) {
   RecordingBackend backend;
   ASSERT_TRUE(backend.start());
-  ASSERT_NO_FATAL_FAILURE(start("workers = 1\n[log]\naccess = \"off\"\n"
-                                "[[listener]]\nbind = \"127.0.0.1:{{PORT}}\"\n"
-                                "[[backend]]\nname = \"web\"\nservers = [\"" +
-                                backend.address() + "\"]\n"));
+  ASSERT_NO_FATAL_FAILURE(start(one_worker(backend.address())));
   // A broken build at the binary's path.
   std::filesystem::remove(bin_ + "/gantry");
   std::ofstream(bin_ + "/gantry") << "#!/bin/sh\necho 'not a gantry' >&2\nexit 3\n";
@@ -178,10 +182,7 @@ TEST_F(UpgradeTest, ANewBinaryThatFailsLeavesTheOldOneServing) {
 TEST_F(UpgradeTest, PidFileFollowsTheServingProcess) {
   RecordingBackend backend;
   ASSERT_TRUE(backend.start());
-  ASSERT_NO_FATAL_FAILURE(start("workers = 1\npid_file = \"run.pid\"\n[log]\naccess = \"off\"\n"
-                                "[[listener]]\nbind = \"127.0.0.1:{{PORT}}\"\n"
-                                "[[backend]]\nname = \"web\"\nservers = [\"" +
-                                backend.address() + "\"]\n"));
+  ASSERT_NO_FATAL_FAILURE(start(one_worker(backend.address(), "pid_file = \"run.pid\"\n")));
   std::string pid_file = std::filesystem::path(cfg_).parent_path().string() + "/run.pid";
   EXPECT_EQ(read_file(pid_file), std::to_string(old_.pid()) + "\n");
   ASSERT_TRUE(old_.signal(SIGUSR2));
